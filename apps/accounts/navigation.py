@@ -1,0 +1,55 @@
+"""The main navigation: each entry names the roles that use it.
+
+Apps add their entries here when they arrive (scorecards, complaints, tqm,
+metrics, reports), so the menu is defined in one place and tested per role.
+``roles=None`` means every signed-in user.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.urls import reverse
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from .permissions import has_role
+from .roles import Role
+
+
+@dataclass(frozen=True)
+class NavItem:
+    key: str
+    label: str | Promise
+    url_name: str
+    roles: tuple[str, ...] | None = None
+
+    def visible_to(self, user) -> bool:
+        return self.roles is None or has_role(user, *self.roles)
+
+
+NAV_ITEMS: tuple[NavItem, ...] = (
+    NavItem("home", _("My work"), "home"),
+    NavItem(
+        "directory",
+        _("Teams & departments"),
+        "accounts:directory",
+        (Role.QA_EVALUATOR, Role.QA_MANAGER, Role.EXPERT, Role.DUTY_MANAGER, Role.ADMIN),
+    ),
+    NavItem("api", _("API"), "api-docs", (Role.ADMIN,)),
+    NavItem("admin", _("Administration"), "admin:index", (Role.ADMIN,)),
+)
+
+
+def nav_for(user, current_path: str = "") -> list[dict]:
+    """The entries this user sees, with their URL and whether they are the current page."""
+    if not user.is_authenticated:
+        return []
+    entries = []
+    for item in NAV_ITEMS:
+        if not item.visible_to(user):
+            continue
+        url = reverse(item.url_name)
+        active = current_path == url if url == "/" else current_path.startswith(url)
+        entries.append({"key": item.key, "label": item.label, "url": url, "active": active})
+    return entries

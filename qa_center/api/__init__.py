@@ -1,0 +1,1 @@
+"""Shared REST API plumbing: pagination, error format, URL root."""

@@ -1,0 +1,81 @@
+"""Each role sees the navigation and the "My work" sections it uses, and nothing else."""
+
+import re
+
+import pytest
+from django.contrib.auth.models import Group
+
+from apps.accounts.roles import Role
+
+NAV_BY_ROLE = {
+    Role.AGENT: ["home"],
+    Role.QA_EVALUATOR: ["home", "directory"],
+    Role.QA_MANAGER: ["home", "directory"],
+    Role.EXPERT: ["home", "directory"],
+    Role.DUTY_MANAGER: ["home", "directory"],
+    Role.DEPARTMENT_STAFF: ["home"],
+    Role.IMPROVEMENT_MEMBER: ["home"],
+    Role.ADMIN: ["home", "directory", "api", "admin"],
+}
+
+SECTIONS_BY_ROLE = {
+    Role.AGENT: ["my_evaluations", "my_tickets"],
+    Role.QA_EVALUATOR: ["calls_to_score"],
+    Role.QA_MANAGER: ["disputes"],
+    Role.EXPERT: ["my_tickets"],
+    Role.DUTY_MANAGER: ["my_tickets"],
+    Role.DEPARTMENT_STAFF: ["department_tickets"],
+    Role.IMPROVEMENT_MEMBER: ["my_projects"],
+    Role.ADMIN: ["users_without_role"],
+}
+
+
+def _nav_keys(body: str) -> list[str]:
+    return re.findall(r'data-nav="([a-z_]+)"', body)
+
+
+def _section_keys(body: str) -> list[str]:
+    return re.findall(r'data-section="([a-z_]+)"', body)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role", list(Role))
+def test_navigation_shows_only_what_the_role_uses(client, personas, role):
+    client.force_login(personas[role])
+    body = client.get("/").content.decode()
+    assert _nav_keys(body) == NAV_BY_ROLE[role]
+    assert _section_keys(body) == SECTIONS_BY_ROLE[role]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role", list(Role))
+def test_every_nav_entry_opens_for_its_role(client, personas, role):
+    client.force_login(personas[role])
+    body = client.get("/").content.decode()
+    for url in re.findall(r'<a href="([^"]+)" data-nav=', body):
+        assert client.get(url).status_code == 200, url
+
+
+@pytest.mark.django_db
+def test_user_with_two_roles_sees_both_menus(client, personas):
+    user = personas[Role.DEPARTMENT_STAFF]
+    user.groups.add(Group.objects.get(name=Role.EXPERT))
+    client.force_login(user)
+    body = client.get("/").content.decode()
+    assert _nav_keys(body) == ["home", "directory"]
+    assert _section_keys(body) == ["my_tickets", "department_tickets"]
+
+
+@pytest.mark.django_db
+def test_admin_sees_accounts_without_a_role(client, personas):
+    client.force_login(personas[Role.ADMIN])
+    body = client.get("/").content.decode()
+    assert "nobody" in body
+
+
+@pytest.mark.django_db
+def test_current_page_is_marked_in_the_navigation(client, personas):
+    client.force_login(personas[Role.QA_MANAGER])
+    body = client.get("/accounts/directory/").content.decode()
+    assert 'data-nav="directory" aria-current="page"' in body
+    assert 'data-nav="home" aria-current="page"' not in body
