@@ -1,10 +1,19 @@
 """Fixtures for every test: persona users (one per role, healthchecks' alice/bob idea) and API clients."""
 
 import pytest
+from django.core.cache import cache
 from rest_framework.test import APIClient
 
 from apps.accounts.roles import Role
 from tests.factories import DepartmentFactory, TeamFactory, UserFactory
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Each test starts with an empty cache (throttle counters, cached figures)."""
+    cache.clear()
+    yield
+    cache.clear()
 
 
 @pytest.fixture

@@ -7,6 +7,7 @@ from rest_framework import mixins, status, viewsets
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.generics import RetrieveAPIView
 from rest_framework.response import Response
+from rest_framework.throttling import ScopedRateThrottle
 
 from . import selectors, services
 from .models import User
@@ -18,6 +19,9 @@ from .serializers import DepartmentSerializer, MeSerializer, TeamSerializer
 @method_decorator(sensitive_post_parameters("password"), name="dispatch")
 class TokenView(ObtainAuthToken):
     """POST {username, password} → {token}. Send it as ``Authorization: Token <token>``."""
+
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "token"
 
 
 class MeView(RetrieveAPIView):

@@ -34,6 +34,15 @@ def test_token_refused_for_wrong_password_with_message(api, personas):
 
 
 @pytest.mark.django_db
+def test_token_endpoint_slows_down_password_guessing(api, personas):
+    for _ in range(20):
+        assert api.post("/api/v1/auth/token/", {"username": "agent", "password": "guess"}).status_code == 400
+    response = api.post("/api/v1/auth/token/", {"username": "agent", "password": TEST_PASSWORD})
+    assert response.status_code == 429
+    assert response.json()["detail"].startswith("Request was throttled.")
+
+
+@pytest.mark.django_db
 def test_token_request_missing_fields_names_them(api):
     response = api.post("/api/v1/auth/token/", {}, format="json")
     assert response.status_code == 400

@@ -85,3 +85,16 @@ def test_unknown_api_url_is_a_json_404_free_page(api_as, personas):
     response = api_as(personas["admin"]).get("/api/v1/accounts/departments/999999/")
     assert response.status_code == 404
     assert response.json() == {"detail": "No Department matches the given query."}
+
+
+@pytest.mark.django_db
+def test_expired_form_gets_a_friendly_csrf_page_and_saves_nothing(personas):
+    from django.test import Client
+
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(personas["agent"])
+    response = client.post(
+        "/accounts/password/", {"old_password": "x", "new_password1": "y", "new_password2": "y"}
+    )
+    assert response.status_code == 403
+    assert "This form has expired" in response.content.decode()
