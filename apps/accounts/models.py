@@ -71,6 +71,10 @@ class Team(models.Model):
         blank=True,
         related_name="led_teams",
     )
+    # QA evaluators who score this team's calls: they see its agents' evaluations.
+    evaluators = models.ManyToManyField(
+        User, verbose_name=_("QA evaluators"), blank=True, related_name="evaluated_teams"
+    )
 
     class Meta:
         verbose_name = _("team")

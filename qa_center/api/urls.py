@@ -7,4 +7,5 @@ from apps.accounts.api import TokenView
 urlpatterns = [
     path("auth/token/", TokenView.as_view(), name="token"),
     path("accounts/", include("apps.accounts.api_urls")),
+    path("", include("apps.scorecards.api_urls")),
 ]

@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "qa_center",
     "apps.accounts",
+    "apps.scorecards",
 ]
 
 MIDDLEWARE = [
@@ -252,6 +253,10 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 60 * 60 * 24,
     },
 }
+
+# --- Quality assurance -----------------------------------------------------
+# Days an agent has to dispute a submitted evaluation.
+QA_DISPUTE_WINDOW_DAYS = env_int("QA_DISPUTE_WINDOW_DAYS", 7, minimum=1)
 
 # --- Logging ---------------------------------------------------------------
 LOGGING = {

@@ -1,0 +1,177 @@
+"""Read-side queries for QA: lists with their query shape stated, filters, queues, open disputes."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.db.models import Count, Prefetch, Q, QuerySet
+
+from .access import calls_for, evaluations_for
+from .models import (
+    Answer,
+    Assignment,
+    AssignmentStatus,
+    Call,
+    Criterion,
+    Dispute,
+    DisputeStatus,
+    Evaluation,
+    EvaluationStatus,
+    Scorecard,
+    ScorecardVersion,
+    Section,
+)
+
+
+def scorecards_list(*, include_archived: bool = True) -> QuerySet[Scorecard]:
+    """Scorecards with their current version and its sections and criteria: four queries."""
+    queryset = Scorecard.objects.select_related("current_version").annotate(
+        version_count=Count("versions", distinct=True)
+    )
+    if not include_archived:
+        queryset = queryset.filter(archived_at__isnull=True)
+    return queryset.prefetch_related(
+        Prefetch(
+            "current_version__sections",
+            queryset=Section.objects.prefetch_related(
+                Prefetch("criteria", queryset=Criterion.objects.order_by("position", "id"))
+            ),
+        )
+    ).order_by("name")
+
+
+def version_with_content(version_id: int) -> ScorecardVersion:
+    return (
+        ScorecardVersion.objects.select_related("scorecard")
+        .prefetch_related(
+            Prefetch(
+                "sections",
+                queryset=Section.objects.prefetch_related(
+                    Prefetch("criteria", queryset=Criterion.objects.order_by("position", "id"))
+                ),
+            )
+        )
+        .get(pk=version_id)
+    )
+
+
+def calls_list(user) -> QuerySet[Call]:
+    """Calls the user may see, with agent and team, newest first: one query plus the count."""
+    return (
+        calls_for(user)
+        .select_related("agent", "agent__team")
+        .annotate(evaluation_count=Count("evaluations", distinct=True))
+    )
+
+
+def evaluations_list(user, *, with_answers: bool = True) -> QuerySet[Evaluation]:
+    """Evaluations the user may see, with what list pages and the API show: constant queries."""
+    queryset = evaluations_for(user).select_related(
+        "call", "agent", "agent__team", "evaluator", "scorecard_version", "scorecard_version__scorecard"
+    )
+    if with_answers:
+        queryset = queryset.prefetch_related(
+            Prefetch(
+                "answers",
+                queryset=Answer.objects.select_related("criterion").order_by(
+                    "criterion__section__position", "criterion__position", "criterion_id"
+                ),
+            )
+        )
+    return queryset
+
+
+def filter_evaluations(
+    queryset: QuerySet[Evaluation],
+    *,
+    agent: int | None = None,
+    team: int | None = None,
+    evaluator: int | None = None,
+    scorecard: int | None = None,
+    status: str | None = None,
+    passed: bool | None = None,
+    date_from: date | None = None,
+    date_to: date | None = None,
+) -> QuerySet[Evaluation]:
+    """The filters of the evaluation list page and its CSV exports."""
+    if agent:
+        queryset = queryset.filter(agent_id=agent)
+    if team:
+        queryset = queryset.filter(agent__team_id=team)
+    if evaluator:
+        queryset = queryset.filter(evaluator_id=evaluator)
+    if scorecard:
+        queryset = queryset.filter(scorecard_version__scorecard_id=scorecard)
+    if status:
+        queryset = queryset.filter(status=status)
+    if passed is not None:
+        queryset = queryset.filter(passed=passed)
+    if date_from:
+        queryset = queryset.filter(call__started_at__date__gte=date_from)
+    if date_to:
+        queryset = queryset.filter(call__started_at__date__lte=date_to)
+    return queryset
+
+
+def queue_for(user) -> QuerySet[Assignment]:
+    """The evaluator's calls waiting to be scored, oldest call first."""
+    return (
+        Assignment.objects.filter(evaluator=user, status=AssignmentStatus.PENDING)
+        .select_related("call", "call__agent", "sample__scorecard_version__scorecard")
+        .order_by("call__started_at", "id")
+    )
+
+
+def drafts_for(user) -> QuerySet[Evaluation]:
+    return (
+        Evaluation.objects.filter(evaluator=user, status=EvaluationStatus.DRAFT)
+        .select_related("call", "agent", "scorecard_version__scorecard")
+        .order_by("-updated_at")
+    )
+
+
+def disputes_for(user) -> QuerySet[Dispute]:
+    """Disputes on evaluations the user may see, oldest open first."""
+    visible = evaluations_for(user).values("pk")
+    return (
+        Dispute.objects.filter(evaluation__in=visible)
+        .select_related(
+            "evaluation",
+            "evaluation__agent",
+            "evaluation__evaluator",
+            "evaluation__call",
+            "raised_by",
+            "resolved_by",
+        )
+        .prefetch_related("criteria")
+        .order_by("status", "created_at", "id")
+    )
+
+
+def open_disputes_for(user) -> QuerySet[Dispute]:
+    return disputes_for(user).filter(status=DisputeStatus.OPEN)
+
+
+def agent_evaluations_to_review(user) -> QuerySet[Evaluation]:
+    """The agent's evaluations that wait for them: acknowledge or dispute."""
+    return (
+        Evaluation.objects.filter(
+            agent=user,
+            status__in=[
+                EvaluationStatus.SUBMITTED,
+                EvaluationStatus.DISPUTE_UPHELD,
+                EvaluationStatus.DISPUTE_REJECTED,
+            ],
+        )
+        .select_related("call", "scorecard_version__scorecard")
+        .order_by("-submitted_at")
+    )
+
+
+def agent_summary(user) -> dict:
+    """Counts for an agent's own results, done in the database."""
+    return (
+        Evaluation.objects.submitted()
+        .filter(agent=user)
+        .aggregate(total=Count("pk"), passed=Count("pk", filter=Q(passed=True)))
+    )

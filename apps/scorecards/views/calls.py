@@ -1,0 +1,3 @@
+"""Pages: calls. Each module lists its own urlpatterns; apps/scorecards/urls.py joins them."""
+
+urlpatterns: list = []
