@@ -30,6 +30,17 @@ class NavItem:
 
 NAV_ITEMS: tuple[NavItem, ...] = (
     NavItem("home", _("My work"), "home"),
+    NavItem("queue", _("My queue"), "scorecards:queue", (Role.QA_EVALUATOR,)),
+    NavItem(
+        "evaluations",
+        _("Evaluations"),
+        "scorecards:evaluation_list",
+        (Role.AGENT, Role.QA_EVALUATOR, Role.QA_MANAGER),
+    ),
+    NavItem("calls", _("Calls"), "scorecards:call_list", (Role.QA_EVALUATOR, Role.QA_MANAGER)),
+    NavItem("disputes", _("Disputes"), "scorecards:dispute_list", (Role.QA_MANAGER,)),
+    NavItem("sampling", _("Sampling"), "scorecards:sample_create", (Role.QA_MANAGER,)),
+    NavItem("scorecards", _("Scorecards"), "scorecards:scorecard_list", (Role.QA_MANAGER,)),
     NavItem(
         "directory",
         _("Teams & departments"),

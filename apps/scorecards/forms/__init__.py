@@ -1,0 +1,1 @@
+"""Page forms for QA, one module per area (scorecards, calls, evaluations)."""
