@@ -12,12 +12,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from apps.accounts import selectors as account_selectors
 from apps.accounts.permissions import has_role
 from apps.accounts.roles import Role
+from apps.scorecards import selectors as qa_selectors
 
 
 @dataclass(frozen=True)
@@ -28,30 +30,111 @@ class WorkItem:
 
 
 @dataclass(frozen=True)
+class WorkList:
+    items: list[WorkItem]
+    total: int
+    more_url: str = ""
+
+
+@dataclass(frozen=True)
 class Section:
     key: str
     title: str | Promise
     roles: tuple[str, ...]
     empty_text: str | Promise
-    provider: Callable[..., list[WorkItem]] | None = None
+    provider: Callable[..., WorkList] | None = None
 
-    def items_for(self, user, limit: int) -> list[WorkItem]:
-        return self.provider(user, limit) if self.provider else []
+    def work_for(self, user, limit: int) -> WorkList:
+        return self.provider(user, limit) if self.provider else WorkList([], 0)
 
 
-def _users_without_role(user, limit: int) -> list[WorkItem]:
-    return [
-        WorkItem(title=u.name, url=reverse("admin:accounts_user_change", args=[u.pk]), detail=u.username)
-        for u in account_selectors.users_without_role()[:limit]
-    ]
+def _listed(queryset, limit: int, to_item: Callable, more_url: str = "") -> WorkList:
+    """The first ``limit`` rows as items, and how many there are: two queries."""
+    return WorkList([to_item(row) for row in queryset[:limit]], queryset.count(), more_url)
+
+
+def _agent_evaluations(user, limit: int) -> WorkList:
+    return _listed(
+        qa_selectors.agent_evaluations_to_review(user),
+        limit,
+        lambda e: WorkItem(
+            title=f"{e.call.external_id} · {e.score if e.score is not None else '—'}",
+            url=reverse("scorecards:evaluation_detail", args=[e.pk]),
+            detail=str(e.get_status_display()),
+        ),
+        reverse("scorecards:evaluation_list"),
+    )
+
+
+def _queue(user, limit: int) -> WorkList:
+    return _listed(
+        qa_selectors.queue_for(user),
+        limit,
+        lambda a: WorkItem(
+            title=f"{a.call.external_id} · {a.call.agent.name}",
+            url=f"{reverse('scorecards:evaluation_create')}?call={a.call_id}&version={a.sample.scorecard_version_id}",
+            detail=a.sample.scorecard_version.scorecard.name,
+        ),
+        reverse("scorecards:queue"),
+    )
+
+
+def _drafts(user, limit: int) -> WorkList:
+    return _listed(
+        qa_selectors.drafts_for(user),
+        limit,
+        lambda e: WorkItem(
+            title=f"{e.call.external_id} · {e.agent.name}",
+            url=reverse("scorecards:evaluation_edit", args=[e.pk]),
+            detail=e.scorecard_version.scorecard.name,
+        ),
+        reverse("scorecards:queue"),
+    )
+
+
+def _disputes(user, limit: int) -> WorkList:
+    now = timezone.now()
+    return _listed(
+        qa_selectors.open_disputes_for(user),
+        limit,
+        lambda d: WorkItem(
+            title=f"#{d.evaluation_id} · {d.raised_by.name}",
+            url=reverse("scorecards:evaluation_detail", args=[d.evaluation_id]),
+            detail=_("open %(days)s days") % {"days": (now - d.created_at).days},
+        ),
+        reverse("scorecards:dispute_list"),
+    )
+
+
+def _users_without_role(user, limit: int) -> WorkList:
+    return _listed(
+        account_selectors.users_without_role(),
+        limit,
+        lambda u: WorkItem(
+            title=u.name, url=reverse("admin:accounts_user_change", args=[u.pk]), detail=u.username
+        ),
+    )
 
 
 SECTIONS: tuple[Section, ...] = (
     Section(
-        "my_evaluations", _("My evaluations to review"), (Role.AGENT,), _("No evaluations waiting for you.")
+        "my_evaluations",
+        _("My evaluations to review"),
+        (Role.AGENT,),
+        _("No evaluations waiting for you."),
+        provider=_agent_evaluations,
     ),
-    Section("calls_to_score", _("Calls to score"), (Role.QA_EVALUATOR,), _("Your scoring queue is empty.")),
-    Section("disputes", _("Disputes to arbitrate"), (Role.QA_MANAGER,), _("No open disputes.")),
+    Section(
+        "calls_to_score",
+        _("Calls to score"),
+        (Role.QA_EVALUATOR,),
+        _("Your scoring queue is empty."),
+        provider=_queue,
+    ),
+    Section("drafts", _("My draft evaluations"), (Role.QA_EVALUATOR,), _("No drafts."), provider=_drafts),
+    Section(
+        "disputes", _("Disputes to arbitrate"), (Role.QA_MANAGER,), _("No open disputes."), provider=_disputes
+    ),
     Section(
         "my_tickets",
         _("Complaint cases with me"),
@@ -82,8 +165,18 @@ SECTIONS: tuple[Section, ...] = (
 
 def sections_for(user, limit: int = 10) -> list[dict]:
     """The user's sections with their items, in the order declared above."""
-    return [
-        {"key": s.key, "title": s.title, "empty_text": s.empty_text, "items": s.items_for(user, limit)}
-        for s in SECTIONS
-        if has_role(user, *s.roles)
-    ]
+    result = []
+    for section in SECTIONS:
+        if has_role(user, *section.roles):
+            work = section.work_for(user, limit)
+            result.append(
+                {
+                    "key": section.key,
+                    "title": section.title,
+                    "empty_text": section.empty_text,
+                    "items": work.items,
+                    "total": work.total,
+                    "more_url": work.more_url,
+                }
+            )
+    return result

@@ -1,8 +1,9 @@
 """Who sees which QA data: the one place where scorecards' object scope is decided.
 
 - qa_manager: all QA data.
-- qa_evaluator: evaluations they made, evaluations of agents in teams they
-  evaluate (Team.evaluators), and calls of those teams or in their queue.
+- qa_evaluator: evaluations they made (drafts included), submitted evaluations
+  of agents in teams they evaluate (Team.evaluators), and calls of those teams
+  or in their queue.
 - agent: submitted evaluations of their own calls, never drafts.
 - every other role: no QA data.
 """
@@ -26,7 +27,8 @@ def evaluations_for(user, queryset: QuerySet[Evaluation] | None = None) -> Query
         return queryset
     scope = Q(pk__in=[])
     if has_role(user, Role.QA_EVALUATOR):
-        scope |= Q(evaluator=user) | Q(agent__team__evaluators=user)
+        # Their own work in any state; their teams' evaluations once submitted (a draft is its author's).
+        scope |= Q(evaluator=user) | Q(agent__team__evaluators=user, status__in=VISIBLE_TO_AGENT)
     if has_role(user, Role.AGENT):
         scope |= Q(agent=user, status__in=VISIBLE_TO_AGENT)
     # distinct(): the team-evaluators join can match one row more than once.

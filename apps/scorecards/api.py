@@ -16,6 +16,7 @@ from . import selectors, services
 from .access import QA_STAFF, QA_USERS
 from .models import Assignment, Call, Evaluation, SampleRun
 from .serializers import (
+    MAX_ID,
     AssignmentSerializer,
     CallSerializer,
     DisputeOpenSerializer,
@@ -69,7 +70,9 @@ class ScorecardViewSet(
     def partial_update(self, request, *args, **kwargs):
         scorecard = self.get_object()
         current = {"name": scorecard.name, "description": scorecard.description}
-        payload = ScorecardUpdateSerializer(data={**current, **dict(request.data.items())})
+        # A JSON body that is not an object goes to the serializer as is, which refuses it (400).
+        data = {**current, **dict(request.data.items())} if isinstance(request.data, dict) else request.data
+        payload = ScorecardUpdateSerializer(data=data)
         payload.is_valid(raise_exception=True)
         services.scorecard_update(by=request.user, scorecard=scorecard, **payload.validated_data)
         return Response(self._fresh(scorecard.pk))
@@ -90,10 +93,7 @@ class ScorecardViewSet(
     @action(detail=True, methods=["get"])
     def versions(self, request, pk=None):
         """Every version, newest first, with its sections and criteria (old versions stay readable)."""
-        scorecard = self.get_object()
-        versions = [
-            selectors.version_with_content(v) for v in scorecard.versions.values_list("pk", flat=True)
-        ]
+        versions = selectors.versions_with_content(self.get_object())
         return Response(VersionSerializer(versions, many=True).data)
 
     def _fresh(self, pk):
@@ -139,8 +139,11 @@ class CallViewSet(
 
 
 class EvaluationFilter(django_filters.FilterSet):
-    team = django_filters.NumberFilter(field_name="agent__team")
-    scorecard = django_filters.NumberFilter(field_name="scorecard_version__scorecard")
+    # Bounded like every id (serializers.MAX_ID): a larger number would crash SQLite, not match nothing.
+    team = django_filters.NumberFilter(field_name="agent__team", min_value=0, max_value=MAX_ID)
+    scorecard = django_filters.NumberFilter(
+        field_name="scorecard_version__scorecard", min_value=0, max_value=MAX_ID
+    )
     date_from = django_filters.DateFilter(field_name="call__started_at", lookup_expr="date__gte")
     date_to = django_filters.DateFilter(field_name="call__started_at", lookup_expr="date__lte")
 

@@ -267,6 +267,8 @@ class Evaluation(models.Model):
             # The evaluator's drafts and lists.
             models.Index(fields=["evaluator", "status"], name="scorecards_eval_evaluator"),
             models.Index(fields=["status", "-submitted_at"], name="scorecards_eval_status_sub"),
+            # The default order of every list (QA managers see all rows): newest submitted first.
+            models.Index(fields=["-submitted_at", "-id"], name="scorecards_eval_submitted"),
         ]
 
     def __str__(self) -> str:
@@ -414,3 +416,69 @@ class Assignment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.call_id} → {self.evaluator_id}"
+
+
+class CallImportStatus(models.TextChoices):
+    PENDING = "pending", _("Waiting for a worker")
+    VALIDATING = "validating", _("Checking rows")
+    IMPORTING = "importing", _("Importing")
+    DONE = "done", _("Imported")
+    FAILED = "failed", _("Rejected")
+
+
+class CallImportQuerySet(models.QuerySet):
+    def unfinished(self) -> CallImportQuerySet:
+        return self.exclude(status__in=CallImport.FINISHED)
+
+
+class CallImport(models.Model):
+    """A CSV file of calls too big to import during the upload request; a Celery task imports it.
+
+    The file's text is kept in the database, not as a FileField under MEDIA_ROOT: workers may run on
+    other machines than the web process (README, production), and the database is the one store they
+    all share; the job row and its content are also created in the same transaction, so a task can
+    never find a job without its file. Files are at most a few megabytes (the upload form's limit).
+    """
+
+    FINISHED = (CallImportStatus.DONE, CallImportStatus.FAILED)
+
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("uploaded by"),
+        on_delete=models.PROTECT,
+        related_name="call_imports",
+    )
+    filename = models.CharField(_("file name"), max_length=255, blank=True)
+    csv_text = models.TextField(_("CSV content"))
+    # The uploader's language: the worker writes the row errors in it.
+    language = models.CharField(_("language"), max_length=16, blank=True)
+    status = models.CharField(
+        _("status"), max_length=16, choices=CallImportStatus.choices, default=CallImportStatus.PENDING
+    )
+    total_rows = models.PositiveIntegerField(_("rows"), default=0)
+    processed_rows = models.PositiveIntegerField(_("rows checked"), default=0)
+    imported_count = models.PositiveIntegerField(_("calls imported"), default=0)
+    # [{"row": 12, "field": "agent", "message": "..."}]; row 1 is the header, null for the whole file.
+    errors = models.JSONField(_("errors"), default=list, blank=True)
+    created_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+
+    objects = CallImportQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("call import")
+        verbose_name_plural = _("call imports")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.filename or _('Call import')} ({self.status})"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in self.FINISHED
+
+    @property
+    def percent_done(self) -> int:
+        if self.status == CallImportStatus.DONE:
+            return 100
+        return int(self.processed_rows * 100 / self.total_rows) if self.total_rows else 0

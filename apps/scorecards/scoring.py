@@ -118,4 +118,5 @@ def compute_score(
     if critical_failed:
         return ScoreResult(Decimal("0.00"), False, True, earned, possible)
     score = (Decimal(earned) * 100 / Decimal(possible)).quantize(TWO_PLACES, rounding=ROUND_HALF_UP)
-    return ScoreResult(score, score >= Decimal(pass_mark), False, earned, possible)
+    # Via str(): Decimal(66.67) is 66.670000000000001705…, which a score of 66.67 would not reach.
+    return ScoreResult(score, score >= Decimal(str(pass_mark)), False, earned, possible)

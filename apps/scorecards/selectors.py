@@ -40,6 +40,18 @@ def scorecards_list(*, include_archived: bool = True) -> QuerySet[Scorecard]:
     ).order_by("name")
 
 
+def versions_with_content(scorecard: Scorecard) -> QuerySet[ScorecardVersion]:
+    """Every version of a scorecard, newest first, with sections and criteria: three queries."""
+    return scorecard.versions.prefetch_related(
+        Prefetch(
+            "sections",
+            queryset=Section.objects.prefetch_related(
+                Prefetch("criteria", queryset=Criterion.objects.order_by("position", "id"))
+            ),
+        )
+    ).order_by("-number")
+
+
 def version_with_content(version_id: int) -> ScorecardVersion:
     return (
         ScorecardVersion.objects.select_related("scorecard")
@@ -61,6 +73,8 @@ def calls_list(user) -> QuerySet[Call]:
         calls_for(user)
         .select_related("agent", "agent__team")
         .annotate(evaluation_count=Count("evaluations", distinct=True))
+        # Stated again: Meta.ordering does not apply to a GROUP BY query like this annotated one.
+        .order_by("-started_at", "-id")
     )
 
 

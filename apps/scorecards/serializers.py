@@ -27,6 +27,14 @@ from .models import (
 
 Score = serializers.DecimalField(max_digits=5, decimal_places=2, coerce_to_string=False, read_only=True)
 
+# The largest id a row can have (BigAutoField). Ids given as plain integers are bounded by it: a larger
+# one reaches the database inside `pk__in` or a join, and SQLite raises OverflowError (a 500) on it.
+MAX_ID = 2**63 - 1
+
+
+def id_field(**kwargs) -> serializers.IntegerField:
+    return serializers.IntegerField(min_value=1, max_value=MAX_ID, **kwargs)
+
 
 class CriterionSerializer(serializers.ModelSerializer):
     class Meta:
@@ -189,7 +197,7 @@ class AnswerSerializer(serializers.ModelSerializer):
 
 
 class AnswerInputSerializer(serializers.Serializer):
-    criterion = serializers.IntegerField()
+    criterion = id_field()
     points = serializers.IntegerField(required=False, allow_null=True)
     na = serializers.BooleanField(default=False)
     comment = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
@@ -290,7 +298,7 @@ class EvaluationEventSerializer(serializers.ModelSerializer):
 
 class DisputeOpenSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=5000)
-    criteria = serializers.ListField(child=serializers.IntegerField(), required=False, default=list)
+    criteria = serializers.ListField(child=id_field(), required=False, default=list)
 
 
 class DisputeSerializer(serializers.ModelSerializer):
@@ -332,7 +340,7 @@ class DisputeResolveSerializer(serializers.Serializer):
 
 
 class SampleRunSerializer(serializers.ModelSerializer):
-    evaluators = serializers.ListField(child=serializers.IntegerField(), write_only=True, allow_empty=False)
+    evaluators = serializers.ListField(child=id_field(), write_only=True, allow_empty=False)
     seed = serializers.IntegerField(required=False, allow_null=True, min_value=0, max_value=2**62)
     per_agent = serializers.IntegerField(min_value=1, max_value=100)
     assignment_count = serializers.IntegerField(read_only=True)

@@ -82,6 +82,8 @@ def dispute_window() -> timedelta:
 def _clean_pass_mark(value) -> Decimal:
     try:
         pass_mark = Decimal(str(value))
+        if pass_mark.is_nan():  # Decimal("NaN") parses, then refuses every comparison with InvalidOperation
+            raise InvalidOperation
     except (InvalidOperation, ValueError):
         raise ValidationFailed(_("The pass mark must be a number."), field="pass_mark") from None
     if not Decimal(0) <= pass_mark <= Decimal(100):
@@ -294,6 +296,7 @@ def _publish(version: ScorecardVersion, by: User) -> None:
     version.published_by = by
     version.save(update_fields=["status", "published_at", "published_by"])
     Scorecard.objects.filter(pk=version.scorecard_id).update(current_version=version)
+    version.scorecard.current_version = version  # keep the caller's object in step with the row
 
 
 @transaction.atomic

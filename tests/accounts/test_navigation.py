@@ -8,9 +8,9 @@ from django.contrib.auth.models import Group
 from apps.accounts.roles import Role
 
 NAV_BY_ROLE = {
-    Role.AGENT: ["home"],
-    Role.QA_EVALUATOR: ["home", "directory"],
-    Role.QA_MANAGER: ["home", "directory"],
+    Role.AGENT: ["home", "evaluations"],
+    Role.QA_EVALUATOR: ["home", "queue", "evaluations", "calls", "directory"],
+    Role.QA_MANAGER: ["home", "evaluations", "calls", "disputes", "sampling", "scorecards", "directory"],
     Role.EXPERT: ["home", "directory"],
     Role.DUTY_MANAGER: ["home", "directory"],
     Role.DEPARTMENT_STAFF: ["home"],
@@ -20,7 +20,7 @@ NAV_BY_ROLE = {
 
 SECTIONS_BY_ROLE = {
     Role.AGENT: ["my_evaluations", "my_tickets"],
-    Role.QA_EVALUATOR: ["calls_to_score"],
+    Role.QA_EVALUATOR: ["calls_to_score", "drafts"],
     Role.QA_MANAGER: ["disputes"],
     Role.EXPERT: ["my_tickets"],
     Role.DUTY_MANAGER: ["my_tickets"],

@@ -10,7 +10,7 @@ pytestmark = pytest.mark.e2e
 
 @pytest.mark.django_db(transaction=True)
 def test_sign_in_switch_to_chinese_and_see_translated_navigation(page, live_server):
-    UserFactory(username="wangfang", display_name="王芳", roles=[Role.QA_MANAGER])
+    UserFactory(username="wangfang", display_name="王芳", roles=[Role.EXPERT])
 
     page.goto(f"{live_server.url}/")
     assert page.url == f"{live_server.url}/login/?next=/"

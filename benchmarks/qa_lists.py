@@ -1,0 +1,191 @@
+"""Benchmark: QA evaluation lists over ~100,000 evaluations.
+
+    DEBUG=1 .venv/bin/python benchmarks/qa_lists.py [--evaluations 100000] [--repeat 20]
+
+Builds a throwaway SQLite database under var/bench/ (migrated, then filled by
+the demo seeders: 400 agents, their calls, evaluations with answers, events
+and disputes), then times list requests through django.test.Client the way a
+browser would make them (session login, full middleware stack):
+
+  (a) GET /api/v1/evaluations/ as the demo QA manager (every row in scope);
+  (b) GET /api/v1/evaluations/ as the demo agent (their own evaluations only);
+  (c) GET /qa/evaluations/ (URL name scorecards:evaluation_list) as the demo
+      agent, when that page exists.
+
+For each it prints the median and 95th percentile of ``--repeat`` timed
+requests (after warm-up requests) and the number of SQL queries one request
+makes. See benchmarks/README.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import os
+import random
+import statistics
+import sys
+import time
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+BENCH_DIR = BASE_DIR / "var" / "bench"
+DB_PATH = BENCH_DIR / "qa_lists.sqlite3"
+WARM_UP = 3
+# The demo seeders' agents at --scale large: 25 teams × 16, plus the demo agent.
+SEED_SCALE = "large"
+# Share of calls the benchmark data set has evaluated (the demo's large scale uses 0.22 of 500k calls;
+# a higher share reaches the same evaluation count with fewer calls, so set-up is quicker).
+EVALUATED_SHARE = 0.5
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--evaluations", type=int, default=100_000, help="evaluations to create (about)")
+    parser.add_argument("--repeat", type=int, default=20, help="timed requests per measurement")
+    parser.add_argument("--seed", type=int, default=2026, help="random seed of the data set")
+    parser.add_argument(
+        "--reuse", action="store_true", help=f"reuse {DB_PATH.relative_to(BASE_DIR)} if present"
+    )
+    parser.add_argument("--keep", action="store_true", help="keep the database file afterwards")
+    args = parser.parse_args()
+    if args.repeat < 1 or args.evaluations < 1:
+        parser.error("--repeat and --evaluations must be positive")
+
+    # Before Django reads its settings: the benchmark never touches the developer's database.
+    BENCH_DIR.mkdir(parents=True, exist_ok=True)
+    reuse = args.reuse and DB_PATH.exists()
+    if not reuse:
+        _remove_database()
+    os.environ["DATABASE_URL"] = f"sqlite:///{DB_PATH}"
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "qa_center.settings.base")
+    sys.path.insert(0, str(BASE_DIR))
+    import django
+
+    django.setup()
+    from django.test.utils import setup_test_environment
+
+    # Adds "testserver" to ALLOWED_HOSTS; DEBUG off at run time, as in production (no query log).
+    setup_test_environment(debug=False)
+
+    try:
+        _prepare(args, reuse=reuse)
+        _measure_all(args.repeat)
+    finally:
+        if not args.keep:
+            from django.db import connection
+
+            connection.close()
+            _remove_database()
+
+
+def _say(line: str) -> None:
+    sys.stdout.write(f"{line}\n")
+    sys.stdout.flush()
+
+
+def _remove_database() -> None:
+    for suffix in ("", "-journal", "-wal", "-shm"):
+        Path(f"{DB_PATH}{suffix}").unlink(missing_ok=True)
+
+
+def _prepare(args, *, reuse: bool) -> None:
+    import django
+    from django.core.management import call_command
+    from django.db import connection, transaction
+
+    from apps.scorecards.models import Evaluation
+
+    _say(
+        f"Python {sys.version.split()[0]}, Django {django.get_version()}, "
+        f"SQLite {connection.Database.sqlite_version}, database {DB_PATH.relative_to(BASE_DIR)}"
+    )
+    started = time.monotonic()
+    call_command("migrate", verbosity=0)
+    if reuse and Evaluation.objects.exists():
+        _say(f"Reusing the data set: {Evaluation.objects.count():,} evaluations.")
+        return
+
+    from apps.accounts import demo as accounts_demo
+    from apps.scorecards import demo as qa_demo
+    from qa_center.demo import DemoContext
+
+    ctx = DemoContext(scale=SEED_SCALE, seed=args.seed, rng=random.Random(args.seed))
+    with transaction.atomic():
+        accounts_demo.seed(ctx)
+        agents = len(ctx.data["agents"]) + 1  # the demo agent has calls too
+        # Calls younger than two days are evaluated at 0.3 × the share (QA lags behind), hence the factor.
+        evaluated_per_call = EVALUATED_SHARE * ((qa_demo.DAYS - 2) + 2 * 0.3) / qa_demo.DAYS
+        calls_per_agent = math.ceil(args.evaluations / (agents * evaluated_per_call))
+        volume = qa_demo.Volume(
+            calls_per_agent=calls_per_agent,
+            evaluated_share=EVALUATED_SHARE,
+            extra_evaluators=qa_demo.VOLUMES[SEED_SCALE].extra_evaluators,
+        )
+        qa_demo.seed_qa(ctx, volume)
+    for line in ctx.lines:
+        _say(f"  {line}")
+    _say(f"Data set ready in {time.monotonic() - started:.1f} s ({calls_per_agent} calls per agent).")
+
+
+def _measure_all(repeat: int) -> None:
+    from django.db.models import Count
+    from django.test import Client
+    from django.urls import NoReverseMatch, reverse
+
+    from apps.accounts.models import User
+    from apps.scorecards.models import Evaluation
+
+    manager = User.objects.get(username="qamanager")
+    agent = User.objects.get(username="agent")
+    total = Evaluation.objects.count()
+    visible = Evaluation.objects.submitted().filter(agent=agent).count()
+    busiest = Evaluation.objects.submitted().values("agent").annotate(n=Count("id")).order_by(
+        "-n"
+    ).first() or {"n": 0}
+    _say(
+        f"Measuring {repeat} requests each after {WARM_UP} warm-up requests; the demo agent sees "
+        f"{visible} of their evaluations (the busiest agent has {busiest['n']})."
+    )
+    api = reverse("api:evaluation-list")
+    _say(_measure(Client(), manager, api, repeat, f"evaluations API list (qa_manager, {total} rows)"))
+    _say(_measure(Client(), agent, api, repeat, f"evaluations API list (agent, {visible} rows)"))
+    try:
+        page = reverse("scorecards:evaluation_list")
+    except NoReverseMatch:
+        _say("evaluation list page (agent): skipped, URL name scorecards:evaluation_list does not exist yet")
+    else:
+        _say(_measure(Client(), agent, page, repeat, f"evaluation list page {page} (agent, {visible} rows)"))
+
+
+def _measure(client, user, url: str, repeat: int, label: str) -> str:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.force_login(user)
+    for _ in range(WARM_UP):
+        _get(client, url)
+    samples = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        _get(client, url)
+        samples.append((time.perf_counter() - started) * 1000)
+    with CaptureQueriesContext(connection) as queries:
+        _get(client, url)
+    # Nearest-rank percentile: the smallest sample with at least 95 % of the samples at or below it.
+    p95 = sorted(samples)[math.ceil(0.95 * len(samples)) - 1]
+    return (
+        f"{label}: median {statistics.median(samples):.1f} ms, p95 {p95:.1f} ms, "
+        f"{len(queries.captured_queries)} queries"
+    )
+
+
+def _get(client, url: str):
+    response = client.get(url)
+    if response.status_code != 200:
+        raise SystemExit(f"GET {url} answered {response.status_code}, not 200: the benchmark stops here.")
+    return response
+
+
+if __name__ == "__main__":
+    main()
