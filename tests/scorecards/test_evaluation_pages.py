@@ -455,3 +455,24 @@ def test_evaluator_sees_only_evaluations_of_teams_they_evaluate(client, world):
     outsider = UserFactory(roles=[Role.QA_EVALUATOR])
     client.force_login(outsider)
     assert "CALL-1" not in client.get("/qa/evaluations/").content.decode()
+
+
+@pytest.mark.django_db
+def test_a_critical_failure_shows_score_zero_not_a_dash(client, world):
+    evaluation = services.evaluation_save(
+        by=world[Role.QA_EVALUATOR],
+        call=world["call"],
+        version=world["version"],
+        answers=[
+            AnswerInput(world["greet"].pk, 5),
+            AnswerInput(world["verify"].pk, 0),
+            AnswerInput(world["tone"].pk, 4),
+        ],
+        submit=True,
+    )
+    client.force_login(world[Role.AGENT])
+    listing = client.get("/qa/evaluations/").content.decode()
+    assert re.search(r'<td class="num">0\.00</td>', listing)
+    assert "Critical failure" in listing
+    detail = client.get(f"/qa/evaluations/{evaluation.pk}/").content.decode()
+    assert re.search(r'data-testid="score">0\.00<', detail)
