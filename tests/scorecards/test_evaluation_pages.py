@@ -476,3 +476,31 @@ def test_a_critical_failure_shows_score_zero_not_a_dash(client, world):
     assert "Critical failure" in listing
     detail = client.get(f"/qa/evaluations/{evaluation.pk}/").content.decode()
     assert re.search(r'data-testid="score">0\.00<', detail)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/admin/scorecards/scorecard/",
+        "/admin/scorecards/scorecardversion/",
+        "/admin/scorecards/call/",
+        "/admin/scorecards/evaluation/",
+        "/admin/scorecards/dispute/",
+        "/admin/scorecards/samplerun/",
+        "/admin/scorecards/callimport/",
+    ],
+)
+def test_admin_lists_qa_data(client, world, path):
+    _submitted(world)
+    client.force_login(world[Role.ADMIN])
+    assert client.get(path).status_code == 200
+
+
+@pytest.mark.django_db
+def test_admin_shows_an_evaluation_read_only(client, world):
+    evaluation = _submitted(world)
+    client.force_login(world[Role.ADMIN])
+    page = client.get(f"/admin/scorecards/evaluation/{evaluation.pk}/change/")
+    assert page.status_code == 200
+    assert 'name="score"' not in page.content.decode()
