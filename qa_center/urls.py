@@ -12,6 +12,7 @@ urlpatterns = [
     path("logout/", account_views.auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/", include("apps.accounts.urls")),
     path("qa/", include("apps.scorecards.urls")),
+    path("complaints/", include("apps.complaints.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("healthz", health.healthz, name="healthz"),
     path("admin/", admin.site.urls),

@@ -8,4 +8,5 @@ urlpatterns = [
     path("auth/token/", TokenView.as_view(), name="token"),
     path("accounts/", include("apps.accounts.api_urls")),
     path("", include("apps.scorecards.api_urls")),
+    path("", include("apps.complaints.api_urls")),
 ]

@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "qa_center",
     "apps.accounts",
     "apps.scorecards",
+    "apps.complaints",
 ]
 
 MIDDLEWARE = [
@@ -225,6 +226,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # One schema name per choice set that several fields share.
+    "ENUM_NAME_OVERRIDES": {"TicketStateEnum": "apps.complaints.states.State"},
 }
 
 # --- Celery ----------------------------------------------------------------
@@ -247,6 +250,8 @@ CELERY_TASK_TRACK_STARTED = True  # lets pages show "started", not just "pending
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE_FILENAME = str(CELERY_DATA_DIR / "beat-schedule")
 CELERY_BEAT_SCHEDULE = {
+    # SLA clocks are minutes long; a breach should be noticed within a minute.
+    "complaints-sla-sweep": {"task": "complaints.sla_sweep", "schedule": 60},
     # Expired sessions pile up in the database; once a night is plenty.
     "accounts-clear-expired-sessions": {
         "task": "accounts.clear_expired_sessions",
@@ -257,6 +262,16 @@ CELERY_BEAT_SCHEDULE = {
 # --- Quality assurance -----------------------------------------------------
 # Days an agent has to dispute a submitted evaluation.
 QA_DISPUTE_WINDOW_DAYS = env_int("QA_DISPUTE_WINDOW_DAYS", 7, minimum=1)
+
+# --- Complaints --------------------------------------------------------------
+# Days after closing during which a duty manager may reopen a ticket.
+COMPLAINTS_REOPEN_WINDOW_DAYS = env_int("COMPLAINTS_REOPEN_WINDOW_DAYS", 30, minimum=1)
+# Attachments: size limit and the content types accepted.
+COMPLAINTS_ATTACHMENT_MAX_BYTES = env_int("COMPLAINTS_ATTACHMENT_MAX_BYTES", 5 * 1024 * 1024, minimum=1)
+COMPLAINTS_ATTACHMENT_TYPES = env_list(
+    "COMPLAINTS_ATTACHMENT_TYPES",
+    ["application/pdf", "image/png", "image/jpeg", "text/plain", "audio/mpeg", "audio/wav"],
+)
 
 # --- Logging ---------------------------------------------------------------
 LOGGING = {
