@@ -19,6 +19,8 @@ from django.utils.translation import gettext_lazy as _
 from apps.accounts import selectors as account_selectors
 from apps.accounts.permissions import has_role
 from apps.accounts.roles import Role
+from apps.complaints import selectors as complaint_selectors
+from apps.complaints.states import State
 from apps.scorecards import selectors as qa_selectors
 
 
@@ -106,6 +108,33 @@ def _disputes(user, limit: int) -> WorkList:
     )
 
 
+def _ticket_item(ticket) -> WorkItem:
+    return WorkItem(
+        title=f"{ticket.reference} · {ticket.category.name}",
+        url=reverse("complaints:ticket_detail", args=[ticket.pk]),
+        detail=str(ticket.get_state_display()),
+    )
+
+
+def _my_tickets(user, limit: int) -> WorkList:
+    # A user who is also department staff sees department cases in their own section.
+    return _listed(
+        complaint_selectors.queue_for(user).exclude(state=State.WITH_DEPARTMENT),
+        limit,
+        _ticket_item,
+        reverse("complaints:queue"),
+    )
+
+
+def _department_tickets(user, limit: int) -> WorkList:
+    return _listed(
+        complaint_selectors.queue_for(user).filter(state=State.WITH_DEPARTMENT),
+        limit,
+        _ticket_item,
+        reverse("complaints:queue"),
+    )
+
+
 def _users_without_role(user, limit: int) -> WorkList:
     return _listed(
         account_selectors.users_without_role(),
@@ -140,12 +169,14 @@ SECTIONS: tuple[Section, ...] = (
         _("Complaint cases with me"),
         (Role.AGENT, Role.EXPERT, Role.DUTY_MANAGER),
         _("No complaint cases are waiting for you."),
+        provider=_my_tickets,
     ),
     Section(
         "department_tickets",
         _("Cases for my department"),
         (Role.DEPARTMENT_STAFF,),
         _("No cases are routed to your department."),
+        provider=_department_tickets,
     ),
     Section(
         "my_projects",

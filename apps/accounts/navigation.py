@@ -42,6 +42,18 @@ NAV_ITEMS: tuple[NavItem, ...] = (
     NavItem("sampling", _("Sampling"), "scorecards:sample_create", (Role.QA_MANAGER,)),
     NavItem("scorecards", _("Scorecards"), "scorecards:scorecard_list", (Role.QA_MANAGER,)),
     NavItem(
+        "complaint_queue",
+        _("My cases"),
+        "complaints:queue",
+        (Role.AGENT, Role.EXPERT, Role.DUTY_MANAGER, Role.DEPARTMENT_STAFF),
+    ),
+    NavItem(
+        "tickets",
+        _("Complaints"),
+        "complaints:ticket_list",
+        (Role.AGENT, Role.EXPERT, Role.DUTY_MANAGER, Role.DEPARTMENT_STAFF),
+    ),
+    NavItem(
         "directory",
         _("Teams & departments"),
         "accounts:directory",
@@ -56,11 +68,18 @@ def nav_for(user, current_path: str = "") -> list[dict]:
     """The entries this user sees, with their URL and whether they are the current page."""
     if not user.is_authenticated:
         return []
-    entries = []
-    for item in NAV_ITEMS:
-        if not item.visible_to(user):
-            continue
-        url = reverse(item.url_name)
-        active = current_path == url if url == "/" else current_path.startswith(url)
-        entries.append({"key": item.key, "label": item.label, "url": url, "active": active})
+    entries = [
+        {"key": item.key, "label": item.label, "url": reverse(item.url_name), "active": False}
+        for item in NAV_ITEMS
+        if item.visible_to(user)
+    ]
+    # The longest matching URL is the current entry: /complaints/queue/ is "My cases",
+    # not also "Complaints" at /complaints/.
+    matches = [
+        e
+        for e in entries
+        if (current_path == e["url"] if e["url"] == "/" else current_path.startswith(e["url"]))
+    ]
+    if matches:
+        max(matches, key=lambda e: len(e["url"]))["active"] = True
     return entries

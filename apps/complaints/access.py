@@ -34,7 +34,7 @@ def tickets_for(user, queryset: QuerySet[Ticket] | None = None) -> QuerySet[Tick
         handled = TicketEvent.objects.filter(ticket=OuterRef("pk"), actor=user)
         scope |= Q(state=State.WITH_EXPERT) | Q(assignee=user) | Q(Exists(handled))
     if has_role(user, Role.DEPARTMENT_STAFF):
-        scope |= Q(department_id__in=department_ids_of(user))
+        scope |= Q(department_id__in=_department_ids(user))
     return queryset.filter(scope)
 
 
@@ -53,8 +53,18 @@ def may_act(user, ticket: Ticket, transition: Transition) -> bool:
     if transition.holder == "department":
         if Role.DUTY_MANAGER in transition.roles and has_role(user, Role.DUTY_MANAGER):
             return True
-        return ticket.department_id is not None and ticket.department_id in department_ids_of(user)
+        return ticket.department_id is not None and ticket.department_id in _department_ids(user)
     return True  # "any"
+
+
+def _department_ids(user) -> set[int]:
+    # Lists ask this for every row's buttons (three department actions per ticket): read the
+    # memberships once and keep them on the user object, as roles_of does with the roles.
+    cached = getattr(user, "_complaints_department_ids", None)
+    if cached is None:
+        cached = department_ids_of(user)
+        user._complaints_department_ids = cached
+    return cached
 
 
 def available_transitions(user, ticket: Ticket) -> list[Transition]:

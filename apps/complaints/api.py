@@ -56,6 +56,8 @@ class CategoryViewSet(
 
 class TicketFilter(django_filters.FilterSet):
     state = django_filters.ChoiceFilter(choices=State.choices)
+    # A category stands for its subcategories too, as on the pages (selectors.filter_tickets).
+    category = django_filters.ModelChoiceFilter(queryset=Category.objects.all(), method="filter_category")
     severity = django_filters.ChoiceFilter(choices=Severity.choices)
     overdue = django_filters.BooleanFilter(method="filter_overdue")
     date_from = django_filters.DateFilter(field_name="created_at", lookup_expr="date__gte")
@@ -65,6 +67,9 @@ class TicketFilter(django_filters.FilterSet):
     class Meta:
         model = Ticket
         fields = ["state", "category", "severity", "department", "assignee"]
+
+    def filter_category(self, queryset, name, value):
+        return selectors.filter_tickets(queryset, category=value.pk)
 
     def filter_overdue(self, queryset, name, value):
         return selectors.filter_tickets(queryset, overdue=value)

@@ -4,6 +4,7 @@ suggestions, attachments, notifications read. One transaction per use case."""
 from __future__ import annotations
 
 import logging
+import uuid
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -78,6 +79,10 @@ def calendar_for(category: Category) -> sla.Calendar:
     hours: dict[int, list] = {}
     for period in record.periods.all():
         hours.setdefault(period.weekday, []).append((period.start, period.end))
+    if not hours:
+        # A calendar saved before its hours were entered is not set up yet: counting on it would
+        # refuse every ticket of its categories (no working time, ever).
+        return sla.Calendar(tz=tz, always_open=True)
     holidays = frozenset(record.holidays.values_list("date", flat=True))
     return sla.Calendar(tz=tz, hours=hours, holidays=holidays)
 
@@ -142,7 +147,9 @@ def ticket_create(
         raise ValidationFailed(_("This category is no longer in use."), field="category")
     now = timezone.now()
     ticket = Ticket(
-        reference=f"TMP-{now.timestamp()}",
+        # Unique placeholder until the row id is known: two tickets opened in the same
+        # microsecond (or under a frozen test clock) must not collide on the unique index.
+        reference=f"TMP-{uuid.uuid4().hex[:16]}",
         customer_name=_clean_text(customer_name, "customer_name", _("The customer's name is required."), 100),
         customer_phone=_clean_text(
             customer_phone, "customer_phone", _("The customer's number is required."), 32
@@ -193,6 +200,10 @@ def ticket_transition(
     """Take one action of the workflow table on a ticket (DESIGN.md §5)."""
     if action not in workflow.ACTIONS:
         raise ValidationFailed(_("Unknown action “%(action)s”.") % {"action": action}, field="action")
+    # A role that never takes this action is refused before the ticket is looked up (403 for any
+    # ticket id, so the answer says nothing about the ticket).
+    if not any(has_role(by, *t.roles) for t in workflow.TRANSITIONS if t.action == action):
+        raise PermissionDenied(_("Your role does not allow this action on this ticket."))
     ticket = _locked_visible(by, ticket_id)
     if ticket.state != expected_state or (
         expected_version is not None and ticket.version != expected_version
@@ -232,8 +243,8 @@ def ticket_transition(
     ticket.state = transition.target
     if department is not None:
         ticket.department = department
-    elif action == Action.RETURN and source == State.WITH_DEPARTMENT:
-        ticket.department = None  # back with the duty manager: no department holds it now
+    elif ticket.state == State.WITH_DUTY_MANAGER and source in (State.WITH_DEPARTMENT, State.CLOSED):
+        ticket.department = None  # back with the duty manager (sent back or reopened): no department holds it
     ticket.assignee = _next_assignee(ticket, assignee_id)
     if ticket.state == State.CLOSED:
         ticket.resolution = note
@@ -369,8 +380,12 @@ def sla_sweep(now: datetime | None = None) -> dict[str, int]:
             if claimed != 1:
                 continue
             breached += 1
+            # of=("self",): PostgreSQL refuses FOR UPDATE on the nullable side of the outer joins
+            # that select_related adds for department and assignee.
             ticket = (
-                Ticket.objects.select_for_update().select_related("department", "assignee").get(pk=ticket_id)
+                Ticket.objects.select_for_update(of=("self",))
+                .select_related("department", "assignee")
+                .get(pk=ticket_id)
             )
             TicketEvent.objects.create(
                 ticket=ticket, actor=None, action=Action.SLA_BREACHED, from_state=state, to_state=state

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 MAX_DAYS_SCANNED = 3660  # ten years: a calendar with no working time at all must not loop forever
@@ -47,16 +47,19 @@ def add_business_seconds(start: datetime, seconds: int, calendar: Calendar) -> d
         raise CalendarError("start must be timezone-aware")
     if seconds < 0:
         raise CalendarError("seconds must not be negative")
-    if calendar.always_open:
-        return start + timedelta(seconds=seconds)
     remaining = timedelta(seconds=seconds)
-    local = start.astimezone(calendar.tz)
-    day = local.date() - timedelta(days=1)  # a period may have started the evening before
+    # Arithmetic on UTC: two aware datetimes in one zone subtract and add as wall-clock times,
+    # so a period that spans a DST change would be an hour too long or too short.
+    moment = start.astimezone(UTC)
+    if calendar.always_open:
+        return (moment + remaining).astimezone(start.tzinfo)
+    # A period may have started the evening before.
+    day = start.astimezone(calendar.tz).date() - timedelta(days=1)
     for _ in range(MAX_DAYS_SCANNED):
-        for begin, finish in calendar.periods_on(day):
-            if finish <= local:
+        for begin, finish in _utc_periods_on(calendar, day):
+            if finish <= moment:
                 continue
-            begin = max(begin, local)
+            begin = max(begin, moment)
             available = finish - begin
             if remaining <= available:
                 return (begin + remaining).astimezone(start.tzinfo)
@@ -71,15 +74,20 @@ def business_seconds_between(start: datetime, end: datetime, calendar: Calendar)
         raise CalendarError("times must be timezone-aware")
     if end <= start:
         return 0
+    utc_start, utc_end = start.astimezone(UTC), end.astimezone(UTC)
     if calendar.always_open:
-        return int((end - start).total_seconds())
+        return int((utc_end - utc_start).total_seconds())
     total = timedelta()
-    local_start, local_end = start.astimezone(calendar.tz), end.astimezone(calendar.tz)
-    day = local_start.date() - timedelta(days=1)
-    while day <= local_end.date():
-        for begin, finish in calendar.periods_on(day):
-            overlap = min(finish, local_end) - max(begin, local_start)
+    day = start.astimezone(calendar.tz).date() - timedelta(days=1)
+    last_day = end.astimezone(calendar.tz).date()
+    while day <= last_day:
+        for begin, finish in _utc_periods_on(calendar, day):
+            overlap = min(finish, utc_end) - max(begin, utc_start)
             if overlap > timedelta():
                 total += overlap
         day += timedelta(days=1)
     return int(total.total_seconds())
+
+
+def _utc_periods_on(calendar: Calendar, day: date) -> list[tuple[datetime, datetime]]:
+    return [(begin.astimezone(UTC), finish.astimezone(UTC)) for begin, finish in calendar.periods_on(day)]

@@ -8,12 +8,12 @@ from django.contrib.auth.models import Group
 from apps.accounts.roles import Role
 
 NAV_BY_ROLE = {
-    Role.AGENT: ["home", "evaluations"],
+    Role.AGENT: ["home", "evaluations", "complaint_queue", "tickets"],
     Role.QA_EVALUATOR: ["home", "queue", "evaluations", "calls", "directory"],
     Role.QA_MANAGER: ["home", "evaluations", "calls", "disputes", "sampling", "scorecards", "directory"],
-    Role.EXPERT: ["home", "directory"],
-    Role.DUTY_MANAGER: ["home", "directory"],
-    Role.DEPARTMENT_STAFF: ["home"],
+    Role.EXPERT: ["home", "complaint_queue", "tickets", "directory"],
+    Role.DUTY_MANAGER: ["home", "complaint_queue", "tickets", "directory"],
+    Role.DEPARTMENT_STAFF: ["home", "complaint_queue", "tickets"],
     Role.IMPROVEMENT_MEMBER: ["home"],
     Role.ADMIN: ["home", "directory", "api", "admin"],
 }
@@ -62,7 +62,7 @@ def test_user_with_two_roles_sees_both_menus(client, personas):
     user.groups.add(Group.objects.get(name=Role.EXPERT))
     client.force_login(user)
     body = client.get("/").content.decode()
-    assert _nav_keys(body) == ["home", "directory"]
+    assert _nav_keys(body) == ["home", "complaint_queue", "tickets", "directory"]
     assert _section_keys(body) == ["my_tickets", "department_tickets"]
 
 
@@ -79,3 +79,14 @@ def test_current_page_is_marked_in_the_navigation(client, personas):
     body = client.get("/accounts/directory/").content.decode()
     assert 'data-nav="directory" aria-current="page"' in body
     assert 'data-nav="home" aria-current="page"' not in body
+
+
+@pytest.mark.django_db
+def test_only_the_longest_matching_entry_is_current(client, personas):
+    client.force_login(personas[Role.DUTY_MANAGER])
+    body = client.get("/complaints/queue/").content.decode()
+    assert 'data-nav="complaint_queue" aria-current="page"' in body
+    assert 'data-nav="tickets" aria-current="page"' not in body
+    body = client.get("/complaints/").content.decode()
+    assert 'data-nav="tickets" aria-current="page"' in body
+    assert 'data-nav="complaint_queue" aria-current="page"' not in body
