@@ -14,12 +14,13 @@ CATALOGUE = Path(__file__).resolve().parents[2] / "locale" / "zh_Hans" / "LC_MES
 
 
 def _po_entries() -> list[tuple[str, str, bool, str]]:
-    """(msgid, msgstr, fuzzy, msgid_plural) per entry of django.po; for plurals msgstr is msgstr[0]."""
+    """(msgid, msgstr, fuzzy, msgid_plural) per entry of django.po; for plurals msgstr is msgstr[0].
+    An entry with a context (msgctxt) has msgid "context\x04msgid", as gettext stores it."""
     entries, current, key, fuzzy = [], {}, None, False
     for line in (CATALOGUE / "django.po").read_text(encoding="utf-8").splitlines() + [""]:
         if line.startswith("#,") and "fuzzy" in line:
             fuzzy = True
-        elif line.startswith(("msgid ", "msgid_plural ", "msgstr ", "msgstr[0] ")):
+        elif line.startswith(("msgctxt ", "msgid ", "msgid_plural ", "msgstr ", "msgstr[0] ")):
             key, literal = line.split(" ", 1)
             key = "msgstr" if key == "msgstr[0]" else key
             current[key] = ast.literal_eval(literal)
@@ -28,9 +29,10 @@ def _po_entries() -> list[tuple[str, str, bool, str]]:
         elif line.startswith('"') and key:
             current[key] += ast.literal_eval(line)
         elif not line.strip() and current:
-            entries.append(
-                (current.get("msgid", ""), current.get("msgstr", ""), fuzzy, current.get("msgid_plural", ""))
-            )
+            msgid = current.get("msgid", "")
+            if "msgctxt" in current:
+                msgid = f"{current['msgctxt']}\x04{msgid}"
+            entries.append((msgid, current.get("msgstr", ""), fuzzy, current.get("msgid_plural", "")))
             current, key, fuzzy = {}, None, False
     return [entry for entry in entries if entry[0]]  # drop the header
 
