@@ -9,7 +9,7 @@
 
 from __future__ import annotations
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Q, QuerySet
 
 from apps.accounts.permissions import department_ids_of, has_role
 from apps.accounts.roles import Role
@@ -31,8 +31,9 @@ def tickets_for(user, queryset: QuerySet[Ticket] | None = None) -> QuerySet[Tick
     if has_role(user, Role.AGENT):
         scope |= Q(created_by=user) | Q(assignee=user)
     if has_role(user, Role.EXPERT):
-        handled = TicketEvent.objects.filter(ticket=OuterRef("pk"), actor=user)
-        scope |= Q(state=State.WITH_EXPERT) | Q(assignee=user) | Q(Exists(handled))
+        # Tickets they acted on: an IN over the events' index, not a per-ticket EXISTS probe.
+        handled = TicketEvent.objects.filter(actor=user).values("ticket_id")
+        scope |= Q(state=State.WITH_EXPERT) | Q(assignee=user) | Q(pk__in=handled)
     if has_role(user, Role.DEPARTMENT_STAFF):
         scope |= Q(department_id__in=_department_ids(user))
     return queryset.filter(scope)

@@ -239,6 +239,8 @@ class Ticket(models.Model):
             models.Index(fields=["department", "state"], name="complaints_ticket_dept_state"),
             models.Index(fields=["assignee", "state"], name="complaints_ticket_assignee"),
             models.Index(fields=["-created_at", "-id"], name="complaints_ticket_created"),
+            # Department staff's list: their department's tickets, newest first.
+            models.Index(fields=["department", "-created_at", "-id"], name="complaints_ticket_dept_created"),
             # The SLA sweep every minute: active, not yet breached, due in the past.
             models.Index(
                 fields=["due_at"],
@@ -278,6 +280,10 @@ class TicketEvent(models.Model):
         verbose_name = _("ticket event")
         verbose_name_plural = _("ticket events")
         ordering = ["created_at", "id"]
+        indexes = [
+            # The expert's scope in access.tickets_for: tickets they acted on.
+            models.Index(fields=["actor", "ticket"], name="complaints_event_actor_ticket"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.ticket_id} {self.action}"
