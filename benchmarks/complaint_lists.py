@@ -22,19 +22,15 @@ requests) and the number of SQL queries one request makes. A request slower than
 from __future__ import annotations
 
 import argparse
-import math
-import os
 import random
-import statistics
 import sys
 import time
 from dataclasses import replace
-from pathlib import Path
 
-BASE_DIR = Path(__file__).resolve().parent.parent
-BENCH_DIR = BASE_DIR / "var" / "bench"
-DB_PATH = BENCH_DIR / "complaint_lists.sqlite3"
-WARM_UP = 3
+import harness  # noqa: E402 - benchmarks/harness.py, beside this script
+
+BASE_DIR = harness.BASE_DIR
+DB_PATH = harness.BENCH_DIR / "complaint_lists.sqlite3"
 SEED_SCALE = "large"  # 25 teams × 16 agents, the large pools of experts, duty managers, department staff
 TARGET_MS = 50.0
 
@@ -53,41 +49,13 @@ def main() -> None:
     if args.repeat < 1 or args.tickets < 1:
         parser.error("--repeat and --tickets must be positive")
 
-    # Before Django reads its settings: the benchmark never touches the developer's database.
-    BENCH_DIR.mkdir(parents=True, exist_ok=True)
-    reuse = args.reuse and DB_PATH.exists()
-    if not reuse:
-        _remove_database()
-    os.environ["DATABASE_URL"] = f"sqlite:///{DB_PATH}"
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "qa_center.settings.base")
-    sys.path.insert(0, str(BASE_DIR))
-    import django
-
-    django.setup()
-    from django.test.utils import setup_test_environment
-
-    # Adds "testserver" to ALLOWED_HOSTS; DEBUG off at run time, as in production (no query log).
-    setup_test_environment(debug=False)
+    reuse = harness.start_django(DB_PATH, reuse=args.reuse)
 
     try:
         _prepare(args, reuse=reuse)
         _measure_all(args.repeat, explain=args.explain)
     finally:
-        if not args.keep:
-            from django.db import connection
-
-            connection.close()
-            _remove_database()
-
-
-def _say(line: str) -> None:
-    sys.stdout.write(f"{line}\n")
-    sys.stdout.flush()
-
-
-def _remove_database() -> None:
-    for suffix in ("", "-journal", "-wal", "-shm"):
-        Path(f"{DB_PATH}{suffix}").unlink(missing_ok=True)
+        harness.finish(DB_PATH, keep=args.keep)
 
 
 def _prepare(args, *, reuse: bool) -> None:
@@ -97,14 +65,14 @@ def _prepare(args, *, reuse: bool) -> None:
 
     from apps.complaints.models import Ticket
 
-    _say(
+    harness.say(
         f"Python {sys.version.split()[0]}, Django {django.get_version()}, "
         f"SQLite {connection.Database.sqlite_version}, database {DB_PATH.relative_to(BASE_DIR)}"
     )
     started = time.monotonic()
     call_command("migrate", verbosity=0)
     if reuse and Ticket.objects.exists():
-        _say(f"Reusing the data set: {Ticket.objects.count():,} tickets.")
+        harness.say(f"Reusing the data set: {Ticket.objects.count():,} tickets.")
         return
 
     from apps.accounts import demo as accounts_demo
@@ -118,8 +86,8 @@ def _prepare(args, *, reuse: bool) -> None:
         volume = replace(complaints_demo.VOLUMES[SEED_SCALE], tickets=args.tickets)
         complaints_demo.seed_complaints(ctx, volume)
     for line in ctx.lines:
-        _say(f"  {line}")
-    _say(f"Data set ready in {time.monotonic() - started:.1f} s.")
+        harness.say(f"  {line}")
+    harness.say(f"Data set ready in {time.monotonic() - started:.1f} s.")
 
 
 def _measure_all(repeat: int, *, explain: bool) -> None:
@@ -137,14 +105,14 @@ def _measure_all(repeat: int, *, explain: bool) -> None:
     }
     duty_manager = users["dutymanager"]
     queue = selectors.queue_for(duty_manager).count()
-    _say(
-        f"Measuring {repeat} requests each after {WARM_UP} warm-up requests; {Ticket.objects.count():,} "
-        f"tickets, {queue} in the duty manager's queue."
+    harness.say(
+        f"Measuring {repeat} requests each after {harness.WARM_UP} warm-up requests; "
+        f"{Ticket.objects.count():,} tickets, {queue} in the duty manager's queue."
     )
     api = reverse("api:ticket-list")
 
     def measure(user: User, url: str, label: str) -> None:
-        _say(_measure(Client(), user, url, repeat, label, explain=explain))
+        harness.say(_measure(Client(), user, url, repeat, label, explain=explain))
 
     measure(
         duty_manager, api, f"tickets API list, first page (duty_manager, {Ticket.objects.count():,} rows)"
@@ -152,7 +120,7 @@ def _measure_all(repeat: int, *, explain: bool) -> None:
     try:
         page = reverse("complaints:queue")
     except NoReverseMatch:
-        _say("queue page (duty_manager): skipped, URL name complaints:queue does not exist yet")
+        harness.say("queue page (duty_manager): skipped, URL name complaints:queue does not exist yet")
         for state in (State.WITH_DUTY_MANAGER, State.FEEDBACK):
             rows = Ticket.objects.filter(state=state).count()
             measure(
@@ -168,25 +136,10 @@ def _measure_all(repeat: int, *, explain: bool) -> None:
 
 
 def _measure(client, user, url: str, repeat: int, label: str, *, explain: bool) -> str:
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
-    client.force_login(user)
-    for _ in range(WARM_UP):
-        _get(client, url)
-    samples = []
-    for _ in range(repeat):
-        started = time.perf_counter()
-        _get(client, url)
-        samples.append((time.perf_counter() - started) * 1000)
-    with CaptureQueriesContext(connection) as queries:
-        _get(client, url)
-    median = statistics.median(samples)
-    # Nearest-rank percentile: the smallest sample with at least 95 % of the samples at or below it.
-    p95 = sorted(samples)[math.ceil(0.95 * len(samples)) - 1]
-    line = f"{label}: median {median:.1f} ms, p95 {p95:.1f} ms, {len(queries.captured_queries)} queries"
-    if explain or median > TARGET_MS:
-        line += "\n" + _explain_slowest(queries.captured_queries)
+    timing = harness.measure(client, user, url, repeat, label)
+    line = timing.line()
+    if explain or timing.median > TARGET_MS:
+        line += "\n" + _explain_slowest(timing.queries)
     return line
 
 
@@ -203,13 +156,6 @@ def _explain_slowest(captured: list[dict]) -> str:
         f"    slowest query (~{float(slowest['time']) * 1000:.0f} ms): {slowest['sql'][:600]}\n"
         + "\n".join(f"    plan: {step}" for step in plan)
     )
-
-
-def _get(client, url: str):
-    response = client.get(url)
-    if response.status_code != 200:
-        raise SystemExit(f"GET {url} answered {response.status_code}, not 200: the benchmark stops here.")
-    return response
 
 
 if __name__ == "__main__":

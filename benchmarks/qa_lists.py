@@ -21,17 +21,14 @@ from __future__ import annotations
 
 import argparse
 import math
-import os
 import random
-import statistics
 import sys
 import time
-from pathlib import Path
 
-BASE_DIR = Path(__file__).resolve().parent.parent
-BENCH_DIR = BASE_DIR / "var" / "bench"
-DB_PATH = BENCH_DIR / "qa_lists.sqlite3"
-WARM_UP = 3
+import harness  # noqa: E402 - benchmarks/harness.py, beside this script
+
+BASE_DIR = harness.BASE_DIR
+DB_PATH = harness.BENCH_DIR / "qa_lists.sqlite3"
 # The demo seeders' agents at --scale large: 25 teams × 16, plus the demo agent.
 SEED_SCALE = "large"
 # Share of calls the benchmark data set has evaluated (the demo's large scale uses 0.22 of 500k calls;
@@ -52,41 +49,13 @@ def main() -> None:
     if args.repeat < 1 or args.evaluations < 1:
         parser.error("--repeat and --evaluations must be positive")
 
-    # Before Django reads its settings: the benchmark never touches the developer's database.
-    BENCH_DIR.mkdir(parents=True, exist_ok=True)
-    reuse = args.reuse and DB_PATH.exists()
-    if not reuse:
-        _remove_database()
-    os.environ["DATABASE_URL"] = f"sqlite:///{DB_PATH}"
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "qa_center.settings.base")
-    sys.path.insert(0, str(BASE_DIR))
-    import django
-
-    django.setup()
-    from django.test.utils import setup_test_environment
-
-    # Adds "testserver" to ALLOWED_HOSTS; DEBUG off at run time, as in production (no query log).
-    setup_test_environment(debug=False)
+    reuse = harness.start_django(DB_PATH, reuse=args.reuse)
 
     try:
         _prepare(args, reuse=reuse)
         _measure_all(args.repeat)
     finally:
-        if not args.keep:
-            from django.db import connection
-
-            connection.close()
-            _remove_database()
-
-
-def _say(line: str) -> None:
-    sys.stdout.write(f"{line}\n")
-    sys.stdout.flush()
-
-
-def _remove_database() -> None:
-    for suffix in ("", "-journal", "-wal", "-shm"):
-        Path(f"{DB_PATH}{suffix}").unlink(missing_ok=True)
+        harness.finish(DB_PATH, keep=args.keep)
 
 
 def _prepare(args, *, reuse: bool) -> None:
@@ -96,14 +65,14 @@ def _prepare(args, *, reuse: bool) -> None:
 
     from apps.scorecards.models import Evaluation
 
-    _say(
+    harness.say(
         f"Python {sys.version.split()[0]}, Django {django.get_version()}, "
         f"SQLite {connection.Database.sqlite_version}, database {DB_PATH.relative_to(BASE_DIR)}"
     )
     started = time.monotonic()
     call_command("migrate", verbosity=0)
     if reuse and Evaluation.objects.exists():
-        _say(f"Reusing the data set: {Evaluation.objects.count():,} evaluations.")
+        harness.say(f"Reusing the data set: {Evaluation.objects.count():,} evaluations.")
         return
 
     from apps.accounts import demo as accounts_demo
@@ -124,14 +93,14 @@ def _prepare(args, *, reuse: bool) -> None:
         )
         qa_demo.seed_qa(ctx, volume)
     for line in ctx.lines:
-        _say(f"  {line}")
-    _say(f"Data set ready in {time.monotonic() - started:.1f} s ({calls_per_agent} calls per agent).")
+        harness.say(f"  {line}")
+    harness.say(f"Data set ready in {time.monotonic() - started:.1f} s ({calls_per_agent} calls per agent).")
 
 
 def _measure_all(repeat: int) -> None:
     from django.db.models import Count
     from django.test import Client
-    from django.urls import NoReverseMatch, reverse
+    from django.urls import reverse
 
     from apps.accounts.models import User
     from apps.scorecards.models import Evaluation
@@ -143,48 +112,21 @@ def _measure_all(repeat: int) -> None:
     busiest = Evaluation.objects.submitted().values("agent").annotate(n=Count("id")).order_by(
         "-n"
     ).first() or {"n": 0}
-    _say(
-        f"Measuring {repeat} requests each after {WARM_UP} warm-up requests; the demo agent sees "
+    harness.say(
+        f"Measuring {repeat} requests each after {harness.WARM_UP} warm-up requests; the demo agent sees "
         f"{visible} of their evaluations (the busiest agent has {busiest['n']})."
     )
     api = reverse("api:evaluation-list")
-    _say(_measure(Client(), manager, api, repeat, f"evaluations API list (qa_manager, {total} rows)"))
-    _say(_measure(Client(), agent, api, repeat, f"evaluations API list (agent, {visible} rows)"))
-    try:
-        page = reverse("scorecards:evaluation_list")
-    except NoReverseMatch:
-        _say("evaluation list page (agent): skipped, URL name scorecards:evaluation_list does not exist yet")
-    else:
-        _say(_measure(Client(), agent, page, repeat, f"evaluation list page {page} (agent, {visible} rows)"))
-
-
-def _measure(client, user, url: str, repeat: int, label: str) -> str:
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
-    client.force_login(user)
-    for _ in range(WARM_UP):
-        _get(client, url)
-    samples = []
-    for _ in range(repeat):
-        started = time.perf_counter()
-        _get(client, url)
-        samples.append((time.perf_counter() - started) * 1000)
-    with CaptureQueriesContext(connection) as queries:
-        _get(client, url)
-    # Nearest-rank percentile: the smallest sample with at least 95 % of the samples at or below it.
-    p95 = sorted(samples)[math.ceil(0.95 * len(samples)) - 1]
-    return (
-        f"{label}: median {statistics.median(samples):.1f} ms, p95 {p95:.1f} ms, "
-        f"{len(queries.captured_queries)} queries"
+    harness.say(_measure(Client(), manager, api, repeat, f"evaluations API list (qa_manager, {total} rows)"))
+    harness.say(_measure(Client(), agent, api, repeat, f"evaluations API list (agent, {visible} rows)"))
+    page = reverse("scorecards:evaluation_list")
+    harness.say(
+        _measure(Client(), agent, page, repeat, f"evaluation list page {page} (agent, {visible} rows)")
     )
 
 
-def _get(client, url: str):
-    response = client.get(url)
-    if response.status_code != 200:
-        raise SystemExit(f"GET {url} answered {response.status_code}, not 200: the benchmark stops here.")
-    return response
+def _measure(client, user, url: str, repeat: int, label: str) -> str:
+    return harness.measure(client, user, url, repeat, label).line()
 
 
 if __name__ == "__main__":

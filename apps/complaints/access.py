@@ -73,6 +73,11 @@ def available_transitions(user, ticket: Ticket) -> list[Transition]:
     return [t for t in from_state(ticket.state) if may_act(user, ticket, t)]
 
 
+def may_pause_clock(user, ticket: Ticket) -> bool:
+    """The current handler (anyone who may take an action now) may pause or resume the SLA clock."""
+    return ticket.state != State.CLOSED and bool(available_transitions(user, ticket))
+
+
 def sees_customer_phone(user) -> bool:
     """Department staff get the customer's number masked; the contact-centre roles see it."""
     return has_role(user, Role.AGENT, Role.EXPERT, Role.DUTY_MANAGER)

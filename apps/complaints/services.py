@@ -326,7 +326,7 @@ def ticket_set_waiting(*, by: User, ticket_id: int, waiting: bool, note: str = "
     ticket = _locked_visible(by, ticket_id)
     if ticket.state == State.CLOSED:
         raise Conflict(_("A closed ticket has no clock to pause."))
-    if not any(access.may_act(by, ticket, t) for t in workflow.from_state(ticket.state)):
+    if not access.may_pause_clock(by, ticket):
         raise PermissionDenied(_("Only the current handler can pause or resume the clock."))
     if ticket.waiting_for_customer == waiting:
         raise Conflict(_("The clock is already paused.") if waiting else _("The clock is not paused."))

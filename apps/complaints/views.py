@@ -275,8 +275,7 @@ def _detail_page(request, ticket: Ticket, *, bound: TransitionForm | None = None
         "attachment_form": AttachmentForm(auto_id="id_attachment_%s"),
         "max_attachment_mb": settings.COMPLAINTS_ATTACHMENT_MAX_BYTES / 1_048_576,
         "suggestions": _suggestions_for(ticket.category),
-        # The current handler may pause the clock: whoever may take an action now.
-        "can_pause": ticket.state != State.CLOSED and bool(transitions),
+        "can_pause": access.may_pause_clock(user, ticket),
         "paused_left": paused_left,
         "promote_form": PromoteForm(auto_id="id_promote_%s") if can_promote else None,
     }
