@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
+from django.db.models import Case, Count, IntegerField, Q, QuerySet, Value, When
 from django.utils import timezone
 
 from apps.accounts.permissions import department_ids_of, has_role
@@ -104,3 +104,14 @@ def unread_notifications_count(user) -> int:
 
 def notifications_for(user) -> QuerySet[Notification]:
     return Notification.objects.filter(user=user).select_related("ticket").order_by("-created_at", "-id")
+
+
+def category_counts(start: date, end: date) -> list[tuple[str, int]]:
+    """Tickets opened in [start, end] per category name, most first: a TQM count source."""
+    rows = (
+        Ticket.objects.filter(created_at__date__gte=start, created_at__date__lte=end)
+        .values("category__name")
+        .annotate(n=Count("id"))
+        .order_by("-n", "category__name")
+    )
+    return [(row["category__name"], row["n"]) for row in rows]

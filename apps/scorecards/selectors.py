@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, F, Prefetch, Q, QuerySet
 
 from .access import calls_for, evaluations_for
 from .models import (
@@ -189,3 +189,22 @@ def agent_summary(user) -> dict:
         .filter(agent=user)
         .aggregate(total=Count("pk"), passed=Count("pk", filter=Q(passed=True)))
     )
+
+
+def failed_criteria_counts(start: date, end: date) -> list[tuple[str, int]]:
+    """How often each criterion was failed (scored below its maximum, N/A aside) in evaluations
+    submitted in [start, end], most first: a TQM count source. Criteria with the same text in
+    several scorecard versions count together, as a reader of the Pareto would expect."""
+    rows = (
+        Answer.objects.filter(
+            evaluation__status__in=[s for s in EvaluationStatus.values if s != EvaluationStatus.DRAFT],
+            evaluation__submitted_at__date__gte=start,
+            evaluation__submitted_at__date__lte=end,
+            is_na=False,
+            points__lt=F("criterion__max_points"),
+        )
+        .values("criterion__text")
+        .annotate(n=Count("id"))
+        .order_by("-n", "criterion__text")
+    )
+    return [(row["criterion__text"], row["n"]) for row in rows]

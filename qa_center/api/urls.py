@@ -9,4 +9,5 @@ urlpatterns = [
     path("accounts/", include("apps.accounts.api_urls")),
     path("", include("apps.scorecards.api_urls")),
     path("", include("apps.complaints.api_urls")),
+    path("", include("apps.tqm.api_urls")),
 ]

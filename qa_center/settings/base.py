@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "apps.accounts",
     "apps.scorecards",
     "apps.complaints",
+    "apps.tqm",
 ]
 
 MIDDLEWARE = [
@@ -228,7 +229,15 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     # One schema name per choice set that several fields share.
-    "ENUM_NAME_OVERRIDES": {"TicketStateEnum": "apps.complaints.states.State"},
+    "ENUM_NAME_OVERRIDES": {
+        "TicketStateEnum": "apps.complaints.states.State",
+        "CriterionKindEnum": "apps.scorecards.models.CriterionKind",
+        "TqmProjectStatusEnum": "apps.tqm.steps.Status",
+        "TqmActionStatusEnum": "apps.tqm.steps.ActionStatus",
+        "TqmStepEnum": "apps.tqm.steps.Step",
+        "TqmEventKindEnum": "apps.tqm.steps.EventKind",
+        "TqmStatusChangeEnum": "apps.tqm.serializers.STATUS_CHANGE_CHOICES",
+    },
 }
 
 # --- Celery ----------------------------------------------------------------
