@@ -22,6 +22,7 @@ from apps.accounts.roles import Role
 from apps.complaints import selectors as complaint_selectors
 from apps.complaints.states import State
 from apps.scorecards import selectors as qa_selectors
+from apps.tqm import selectors as tqm_selectors
 
 
 @dataclass(frozen=True)
@@ -45,6 +46,8 @@ class Section:
     roles: tuple[str, ...]
     empty_text: str | Promise
     provider: Callable[..., WorkList] | None = None
+    # Roles that see the section only when it has items (e.g. anyone can own a TQM action).
+    quiet_roles: tuple[str, ...] = ()
 
     def work_for(self, user, limit: int) -> WorkList:
         return self.provider(user, limit) if self.provider else WorkList([], 0)
@@ -135,6 +138,33 @@ def _department_tickets(user, limit: int) -> WorkList:
     )
 
 
+def _my_projects(user, limit: int) -> WorkList:
+    return _listed(
+        tqm_selectors.my_open_projects(user),
+        limit,
+        lambda p: WorkItem(
+            title=p.title,
+            url=reverse("tqm:project_detail", args=[p.pk]),
+            detail=_("Step %(step)s of 7 · %(name)s")
+            % {"step": p.current_step, "name": p.get_current_step_display()},
+        ),
+        f"{reverse('tqm:project_list')}?mine=1",
+    )
+
+
+def _overdue_actions(user, limit: int) -> WorkList:
+    return _listed(
+        tqm_selectors.overdue_actions_for(user),
+        limit,
+        lambda m: WorkItem(
+            title=m.title,
+            url=reverse("tqm:project_step", args=[m.project_id, 4]),
+            detail=_("due %(date)s · %(project)s")
+            % {"date": m.due_date.isoformat(), "project": m.project.title},
+        ),
+    )
+
+
 def _users_without_role(user, limit: int) -> WorkList:
     return _listed(
         account_selectors.users_without_role(),
@@ -183,6 +213,16 @@ SECTIONS: tuple[Section, ...] = (
         _("My improvement projects"),
         (Role.IMPROVEMENT_MEMBER,),
         _("You are not on an active improvement project."),
+        provider=_my_projects,
+        quiet_roles=tuple(Role.values),
+    ),
+    Section(
+        "overdue_actions",
+        _("Overdue improvement actions"),
+        (Role.IMPROVEMENT_MEMBER,),
+        _("None of your improvement actions is overdue."),
+        provider=_overdue_actions,
+        quiet_roles=tuple(Role.values),
     ),
     Section(
         "users_without_role",
@@ -198,8 +238,11 @@ def sections_for(user, limit: int = 10) -> list[dict]:
     """The user's sections with their items, in the order declared above."""
     result = []
     for section in SECTIONS:
-        if has_role(user, *section.roles):
+        shown = has_role(user, *section.roles)
+        if shown or has_role(user, *section.quiet_roles):
             work = section.work_for(user, limit)
+            if not shown and not work.total:
+                continue
             result.append(
                 {
                     "key": section.key,

@@ -54,6 +54,13 @@ NAV_ITEMS: tuple[NavItem, ...] = (
         (Role.AGENT, Role.EXPERT, Role.DUTY_MANAGER, Role.DEPARTMENT_STAFF),
     ),
     NavItem(
+        "projects",
+        _("Improvement projects"),
+        "tqm:project_list",
+        (Role.IMPROVEMENT_MEMBER, Role.QA_MANAGER, Role.DUTY_MANAGER, Role.ADMIN),
+    ),
+    NavItem("calculators", _("Quality tools"), "tqm:calculators", (Role.IMPROVEMENT_MEMBER, Role.QA_MANAGER)),
+    NavItem(
         "directory",
         _("Teams & departments"),
         "accounts:directory",

@@ -3,6 +3,8 @@
 - the project's leader and members edit it (while it is open); the leader also steps back,
   puts on hold, resumes and cancels;
 - the sponsor reads it and may put it on hold, resume or cancel it (the executive who unblocks);
+- the owner of a selected action reads its project (they may be outside the team, and report
+  the action's progress there: it is listed in their "my work");
 - QA managers, duty managers, administrators, improvement-team members and anyone who sponsors a
   project read every project — learning from other teams' projects is part of TQM;
 - everyone else sees no projects.
@@ -15,7 +17,7 @@ from django.db.models import Q, QuerySet
 from apps.accounts.permissions import has_role
 from apps.accounts.roles import Role
 
-from .models import Project
+from .models import Countermeasure, Project
 
 READ_ALL_ROLES = (Role.QA_MANAGER, Role.DUTY_MANAGER, Role.ADMIN, Role.IMPROVEMENT_MEMBER)
 CREATOR_ROLES = (Role.IMPROVEMENT_MEMBER, Role.QA_MANAGER, Role.ADMIN)
@@ -42,7 +44,8 @@ def projects_for(user, queryset: QuerySet[Project] | None = None) -> QuerySet[Pr
     # Team members without a reading role still see their own projects (an IN, not a join, so
     # the list needs no DISTINCT).
     mine = Project.objects.filter(members=user).values("pk")
-    return queryset.filter(Q(leader=user) | Q(sponsor=user) | Q(pk__in=mine))
+    owned = Countermeasure.objects.filter(owner=user, selected=True).values("project")
+    return queryset.filter(Q(leader=user) | Q(sponsor=user) | Q(pk__in=mine) | Q(pk__in=owned))
 
 
 def can_see(user, project: Project) -> bool:

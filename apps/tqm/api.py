@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import django_filters
 from django.utils import timezone
+from django.utils.translation import gettext
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
@@ -22,6 +23,7 @@ from .serializers import (
     CategoryCreateSerializer,
     CauseCreateSerializer,
     CauseSerializer,
+    CauseVerifySerializer,
     CountermeasureCreateSerializer,
     CountermeasureSelectSerializer,
     CountermeasureSerializer,
@@ -46,6 +48,7 @@ from .serializers import (
     StatusChangeSerializer,
     StepBackSerializer,
     StepSerializer,
+    TopicChooseSerializer,
     TopicSerializer,
     TrainingCreateSerializer,
     TrainingRecordSerializer,
@@ -89,7 +92,8 @@ class ProjectViewSet(
     filterset_class = ProjectFilter
     queryset = Project.objects.none()  # for the schema generator; see get_queryset
     ordering_fields = ["created_at", "updated_at", "current_step", "id"]
-    http_method_names = ["get", "post", "patch", "head", "options"]
+    # PUT: data-plan/ and reflection/ take it (on the project itself it is a partial update).
+    http_method_names = ["get", "post", "put", "patch", "head", "options"]
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
@@ -179,7 +183,9 @@ class ProjectViewSet(
     def _child(self, model, pk: int, **scope):
         found = model.objects.filter(pk=pk, **scope).first()
         if found is None:
-            raise ValidationFailed(f"No such {model._meta.model_name} in this project.")
+            raise ValidationFailed(
+                gettext("This project has no %(what)s with this id.") % {"what": model._meta.verbose_name}
+            )
         return found
 
     @extend_schema(request=TopicSerializer, responses=TopicSerializer)
@@ -192,14 +198,16 @@ class ProjectViewSet(
         topic = services.topic_add(project=project, by=request.user, **payload.validated_data)
         return Response(TopicSerializer(topic).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(request=None, responses=TopicSerializer)
+    @extend_schema(request=TopicChooseSerializer, responses=TopicSerializer)
     @action(detail=True, methods=["post"], url_path="choose-topic")
     def choose_topic(self, request, pk=None):
         """Step 1: choose ``topic`` with a ``rationale``."""
         project = self.get_object()
-        topic = self._child(Topic, _int(request.data.get("topic"), "topic"), project=project)
+        payload = TopicChooseSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        topic = self._child(Topic, payload.validated_data["topic"], project=project)
         topic = services.topic_choose(
-            topic=topic, by=request.user, rationale=str(request.data.get("rationale", ""))
+            topic=topic, by=request.user, rationale=payload.validated_data["rationale"] or ""
         )
         return Response(TopicSerializer(topic).data)
 
@@ -293,17 +301,17 @@ class ProjectViewSet(
         )
         return Response(CauseSerializer(cause).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(request=None, responses=CauseSerializer)
+    @extend_schema(request=CauseVerifySerializer, responses=CauseSerializer)
     @action(detail=True, methods=["post"], url_path="verify-cause")
     def verify_cause(self, request, pk=None):
         """Step 3: mark ``cause`` as a verified root cause (``verified``: true/false) with ``evidence``."""
         project = self.get_object()
-        cause = self._child(Cause, _int(request.data.get("cause"), "cause"), category__project=project)
+        payload = CauseVerifySerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        data = payload.validated_data
+        cause = self._child(Cause, data["cause"], category__project=project)
         cause = services.cause_update(
-            cause=cause,
-            by=request.user,
-            is_root_cause=bool(request.data.get("verified", True)),
-            evidence=request.data.get("evidence"),
+            cause=cause, by=request.user, is_root_cause=data["verified"], evidence=data.get("evidence")
         )
         return Response(CauseSerializer(cause).data)
 
@@ -388,16 +396,6 @@ class ProjectViewSet(
         payload.is_valid(raise_exception=True)
         services.reflection_save(project=project, by=request.user, **payload.validated_data)
         return self._detail(project.pk)
-
-
-def _int(value, field: str) -> int:
-    try:
-        number = int(value)
-    except (TypeError, ValueError):
-        raise ValidationFailed("A whole number is required.", field=field) from None
-    if not 1 <= number <= 2**63 - 1:
-        raise ValidationFailed("A whole number is required.", field=field)
-    return number
 
 
 # --- Stateless calculators ---------------------------------------------------------------

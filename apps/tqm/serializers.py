@@ -123,6 +123,11 @@ class TopicSerializer(serializers.ModelSerializer):
         read_only_fields = ["is_chosen", "rationale"]
 
 
+class TopicChooseSerializer(serializers.Serializer):
+    topic = serializers.IntegerField(min_value=1, max_value=MAX_ID)
+    rationale = serializers.CharField(required=False, allow_blank=True, allow_null=True, default="")
+
+
 class DataPlanSerializer(serializers.ModelSerializer):
     class Meta:
         model = DataPlan
@@ -208,6 +213,13 @@ class CauseCreateSerializer(serializers.Serializer):
     evidence = serializers.CharField(required=False, allow_blank=True, default="")
 
 
+class CauseVerifySerializer(serializers.Serializer):
+    cause = serializers.IntegerField(min_value=1, max_value=MAX_ID)
+    verified = serializers.BooleanField(default=True)
+    # Absent: the cause keeps the evidence it has.
+    evidence = serializers.CharField(required=False, allow_blank=True)
+
+
 class CategoryCreateSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=100)
 
@@ -284,7 +296,13 @@ class StandardSerializer(serializers.ModelSerializer):
         fields = ["id", "title", "body", "version", "effective_date", "supersedes", "trainings"]
         read_only_fields = ["version"]
         extra_kwargs = {
-            "supersedes": {"required": False, "allow_null": True, "queryset": Standard.objects.all()}
+            # No unique validator: the service says "already superseded" in its own words.
+            "supersedes": {
+                "required": False,
+                "allow_null": True,
+                "queryset": Standard.objects.all(),
+                "validators": [],
+            }
         }
 
 

@@ -49,6 +49,9 @@ from .steps import (
 MAX_FISHBONE_CATEGORIES = 8
 MAX_DATASET_ROWS = 200
 MAX_CSV_BYTES = 1_000_000
+# DatasetItem.count is a PositiveIntegerField and DatasetItem.label a CharField(200).
+MAX_COUNT = 2**31 - 1
+MAX_LABEL_LENGTH = 200
 
 
 # --- Guards ------------------------------------------------------------------------------
@@ -466,7 +469,20 @@ def _checked_items(items: Sequence) -> list[tuple[str, int]]:
         analysis.pareto(pairs)
     except analysis.AnalysisError as error:
         raise ValidationFailed(analysis_message(error), field=error.field or "items") from error
-    return [(label.strip(), count) for label, count in pairs]
+    pairs = [(label.strip(), count) for label, count in pairs]
+    # What the columns can hold (beyond them the insert itself would fail).
+    for label, count in pairs:
+        if count > MAX_COUNT:
+            raise ValidationFailed(
+                _("The count of “%(label)s” is too large.") % {"label": label}, field="items"
+            )
+        if len(label) > MAX_LABEL_LENGTH:
+            raise ValidationFailed(
+                _("The category “%(label)s…” is longer than %(n)s characters.")
+                % {"label": label[:40], "n": MAX_LABEL_LENGTH},
+                field="items",
+            )
+    return pairs
 
 
 def analysis_message(error: analysis.AnalysisError) -> str:
@@ -566,7 +582,7 @@ def parse_counts_csv(raw: bytes) -> list[tuple[str, int]]:
     count_col = next((i for i, h in enumerate(header) if h in ("count", "数量", "次数")), None)
     if label_col is None or count_col is None:
         raise ValidationFailed(_("The first line must be the header “category,count”."), field="file")
-    pairs, errors = [], []
+    pairs, errors, seen = [], [], set()
     for line_number, row in enumerate(reader, start=2):
         if not any(cell.strip() for cell in row):
             continue
@@ -582,7 +598,25 @@ def parse_counts_csv(raw: bytes) -> list[tuple[str, int]]:
                 % {"line": line_number, "value": raw_count}
             )
             continue
-        pairs.append((label, count))
+        # Every bad line is reported here, with its number, rather than only the first one by
+        # the Pareto checks; a count beyond the column's range would otherwise fail on insert.
+        line = {"line": line_number, "value": raw_count, "label": label}
+        if count < 0:
+            errors.append(_("Line %(line)s: the count cannot be negative.") % line)
+        elif count > MAX_COUNT:
+            errors.append(_("Line %(line)s: “%(value)s” is too large.") % line)
+        elif not label:
+            errors.append(_("Line %(line)s: the category is empty.") % line)
+        elif len(label) > MAX_LABEL_LENGTH:
+            errors.append(
+                _("Line %(line)s: the category is longer than %(n)s characters.")
+                % {**line, "n": MAX_LABEL_LENGTH}
+            )
+        elif label in seen:
+            errors.append(_("Line %(line)s: “%(label)s” appears more than once.") % line)
+        else:
+            seen.add(label)
+            pairs.append((label, count))
     if errors:
         raise ValidationFailed(_("The file has errors; nothing was imported."), fields={"file": errors})
     return pairs
@@ -644,7 +678,13 @@ def dataset_pull(
             % {"source": source.label, "start": period_start, "end": period_end},
             field="period_start",
         )
-    pairs = _checked_items(pairs)
+    # A QA criterion's text may be longer than a dataset label: shorten it rather than refuse the pull.
+    pairs = _checked_items(
+        [
+            (label if len(label) <= MAX_LABEL_LENGTH else label[: MAX_LABEL_LENGTH - 1] + "…", count)
+            for label, count in pairs
+        ]
+    )
     return _create_dataset(
         project=project,
         by=by,
@@ -871,10 +911,13 @@ def countermeasure_deselect(*, measure: Countermeasure, by: User) -> Countermeas
 def countermeasure_set_status(*, measure: Countermeasure, by: User, status: str) -> Countermeasure:
     """Planned → in progress → done; the team or the action's owner reports progress."""
     project = measure.project
-    if project.is_closed:
-        raise ValidationFailed(_("This project is closed; it can no longer be changed."))
     if not (access.is_team_member(by, project) or measure.owner_id == by.pk):
         raise PermissionDenied(_("Only the project team or the action's owner can report progress."))
+    if project.is_closed:
+        raise ValidationFailed(
+            _("This project is %(status)s; it can no longer be changed.")
+            % {"status": project.get_status_display().lower()}
+        )
     if not measure.selected:
         raise ValidationFailed(_("Select the action (owner and due date) before reporting progress."))
     if status not in ActionStatus.values:
@@ -959,7 +1002,10 @@ def standard_create(
     if supersedes is not None:
         # Lock the old version: two people superseding it at once would both take version n+1.
         supersedes = Standard.objects.select_for_update().get(pk=supersedes.pk)
-        if Standard.objects.filter(supersedes=supersedes).exists():
+        # Another project's standard is that project's record (read-only once it is closed).
+        if supersedes.project_id != project.pk:
+            errors["supersedes"] = [_("The standard belongs to another project.")]
+        elif Standard.objects.filter(supersedes=supersedes).exists():
             errors["supersedes"] = [_("This version has already been superseded.")]
         elif effective_date < supersedes.effective_date:
             errors["effective_date"] = [_("A new version cannot take effect before the version it replaces.")]

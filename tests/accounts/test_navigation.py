@@ -10,12 +10,22 @@ from apps.accounts.roles import Role
 NAV_BY_ROLE = {
     Role.AGENT: ["home", "evaluations", "complaint_queue", "tickets"],
     Role.QA_EVALUATOR: ["home", "queue", "evaluations", "calls", "directory"],
-    Role.QA_MANAGER: ["home", "evaluations", "calls", "disputes", "sampling", "scorecards", "directory"],
+    Role.QA_MANAGER: [
+        "home",
+        "evaluations",
+        "calls",
+        "disputes",
+        "sampling",
+        "scorecards",
+        "projects",
+        "calculators",
+        "directory",
+    ],
     Role.EXPERT: ["home", "complaint_queue", "tickets", "directory"],
-    Role.DUTY_MANAGER: ["home", "complaint_queue", "tickets", "directory"],
+    Role.DUTY_MANAGER: ["home", "complaint_queue", "tickets", "projects", "directory"],
     Role.DEPARTMENT_STAFF: ["home", "complaint_queue", "tickets"],
-    Role.IMPROVEMENT_MEMBER: ["home"],
-    Role.ADMIN: ["home", "directory", "api", "admin"],
+    Role.IMPROVEMENT_MEMBER: ["home", "projects", "calculators"],
+    Role.ADMIN: ["home", "projects", "directory", "api", "admin"],
 }
 
 SECTIONS_BY_ROLE = {
@@ -25,7 +35,7 @@ SECTIONS_BY_ROLE = {
     Role.EXPERT: ["my_tickets"],
     Role.DUTY_MANAGER: ["my_tickets"],
     Role.DEPARTMENT_STAFF: ["department_tickets"],
-    Role.IMPROVEMENT_MEMBER: ["my_projects"],
+    Role.IMPROVEMENT_MEMBER: ["my_projects", "overdue_actions"],
     Role.ADMIN: ["users_without_role"],
 }
 

@@ -72,10 +72,12 @@ def test_seed_refuses_when_debug_is_off(settings):
 def test_large_scale_makes_hundreds_of_agents(settings, monkeypatch):
     from apps.complaints import demo as complaints_demo
     from apps.scorecards import demo as qa_demo
+    from apps.tqm import demo as tqm_demo
 
     settings.DEBUG = True
     # The volumes of --scale large (half a million calls, 100k tickets) are for benchmarks, not this test.
     monkeypatch.setitem(qa_demo.VOLUMES, "large", qa_demo.VOLUMES["small"])
     monkeypatch.setitem(complaints_demo.VOLUMES, "large", complaints_demo.VOLUMES["small"])
+    monkeypatch.setitem(tqm_demo.VOLUMES, "large", tqm_demo.VOLUMES["small"])
     _seed(scale="large")
     assert User.objects.with_role("agent").count() == 400 + 1  # 25 teams × 16, plus the demo agent

@@ -35,7 +35,7 @@ def _tokens(text: str) -> list[str]:
 
 def wrap_lines(text: str, width: int) -> list[str]:
     """Greedy wrap into lines of at most ``width`` units; words longer than a line are split."""
-    width = max(width, 2)
+    text, width = str(text), max(width, 2)  # str(): callers may pass lazy translations
     lines: list[str] = []
     for paragraph in text.splitlines() or [""]:
         line, used = "", 0

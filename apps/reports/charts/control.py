@@ -1,0 +1,142 @@
+"""p-chart: sample proportions against per-sample control limits (limits vary with each sample's n)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from decimal import Decimal
+from typing import Protocol
+
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
+
+from .render import figure
+from .style import ANNOTATION_SIZE, PALETTE, house_style
+
+# End-of-line labels ("UCL = 0.12") closer than this fraction of the axis height are pushed apart.
+_MIN_LABEL_GAP = 0.065
+
+
+class ControlPointLike(Protocol):
+    index: int
+    proportion: Decimal | float
+    lcl: Decimal | float
+    ucl: Decimal | float
+    out_of_control: bool
+
+
+def _edges(positions: list[float]) -> list[float]:
+    """Step edges half-way between neighbouring samples, so each sample's limits span its own slot."""
+    if len(positions) == 1:
+        return [positions[0] - 0.5, positions[0] + 0.5]
+    middles = [(left + right) / 2 for left, right in zip(positions, positions[1:], strict=False)]
+    return [
+        positions[0] - (middles[0] - positions[0]),
+        *middles,
+        positions[-1] + (positions[-1] - middles[-1]),
+    ]
+
+
+def _spread(fractions: list[float], gap: float) -> list[float]:
+    """Move sorted label positions apart by at least ``gap``, keeping them inside [0, 1]."""
+    order = sorted(range(len(fractions)), key=lambda i: fractions[i])
+    placed = [fractions[i] for i in order]
+    for k in range(1, len(placed)):
+        placed[k] = max(placed[k], placed[k - 1] + gap)
+    overflow = placed[-1] - 1 if placed else 0
+    if overflow > 0:
+        placed = [max(value - overflow, 0) for value in placed]
+        for k in range(1, len(placed)):
+            placed[k] = max(placed[k], placed[k - 1] + gap)
+    result = [0.0] * len(fractions)
+    for position, i in enumerate(order):
+        result[i] = placed[position]
+    return result
+
+
+def _label_limits(ax: Axes, labelled: list[tuple[str, float, str]]) -> None:
+    bottom, top = ax.get_ylim()
+    fractions = _spread([(value - bottom) / (top - bottom) for _, value, _ in labelled], _MIN_LABEL_GAP)
+    for (text, _value, colour), fraction in zip(labelled, fractions, strict=True):
+        ax.annotate(
+            text,
+            xy=(1, fraction),
+            xycoords="axes fraction",
+            xytext=(5, 0),
+            textcoords="offset points",
+            va="center",
+            ha="left",
+            color=colour,
+            fontsize=ANNOTATION_SIZE,
+            annotation_clip=False,
+        )
+
+
+def p_chart_figure(
+    points: Sequence[ControlPointLike],
+    *,
+    center_line: Decimal | float,
+    title: str,
+    proportion_label: str,
+    sample_label: str,
+    ucl_label: str = "UCL",
+    lcl_label: str = "LCL",
+    center_label: str = "CL",
+    out_of_control_label: str | None = None,
+) -> Figure:
+    """p-chart: proportions with markers, stepped UCL/LCL per sample, centre line, flagged points in red.
+
+    The last sample's limits and the centre line are written at the right edge ("UCL = 0.1234", 4 decimals).
+    ``out_of_control_label``, when given, adds a legend entry for the red markers.
+    """
+    points = list(points)
+    center = float(center_line)
+    positions = [float(point.index) for point in points]
+    proportions = [float(point.proportion) for point in points]
+    ucls = [float(point.ucl) for point in points]
+    lcls = [float(point.lcl) for point in points]
+    with house_style():
+        fig = figure((10.0, 5.0))
+        ax = fig.add_subplot()
+        fig.suptitle(title)
+        ax.set_xlabel(sample_label)
+        ax.set_ylabel(proportion_label)
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.axhline(center, color=PALETTE.reference, linewidth=1.2, zorder=1)
+        highest = max([*proportions, *ucls, center], default=center)
+        lowest = min([*proportions, *lcls, center], default=center)
+        span = (highest - lowest) or max(center, 0.01)
+        ax.set_ylim(lowest - 0.06 * span, highest + 0.1 * span)
+        labelled = [(f"{center_label} = {center:.4f}", center, PALETTE.reference)]
+        if points:
+            edges = _edges(positions)
+            ax.set_xlim(edges[0], edges[-1])
+            style = {"color": PALETTE.limit, "linestyle": "--", "linewidth": 1.2, "baseline": None}
+            ax.stairs(ucls, edges, **style)
+            ax.stairs(lcls, edges, **style)
+            ax.plot(positions, proportions, color=PALETTE.primary, marker="o", markersize=4.5, linewidth=1.4)
+            flagged = [
+                (x, p)
+                for x, p, point in zip(positions, proportions, points, strict=True)
+                if point.out_of_control
+            ]
+            if flagged:
+                ax.plot(
+                    [x for x, _ in flagged],
+                    [p for _, p in flagged],
+                    linestyle="none",
+                    marker="D",
+                    markersize=8,
+                    markerfacecolor=PALETTE.alert,
+                    markeredgecolor="white",
+                    zorder=4,
+                    label=out_of_control_label,
+                )
+                if out_of_control_label:
+                    ax.legend(loc="best")
+            labelled += [
+                (f"{ucl_label} = {ucls[-1]:.4f}", ucls[-1], PALETTE.limit),
+                (f"{lcl_label} = {lcls[-1]:.4f}", lcls[-1], PALETTE.limit),
+            ]
+        _label_limits(ax, labelled)
+    return fig
