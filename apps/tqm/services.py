@@ -108,6 +108,22 @@ def _rating_errors(**ratings: int) -> dict[str, list[str]]:
     return errors
 
 
+def _too_long(model, **values: str | None) -> dict[str, list[str]]:
+    """Field errors for text longer than the column holds (the database would refuse it)."""
+    errors = {}
+    for name, value in values.items():
+        limit = model._meta.get_field(name).max_length
+        if isinstance(value, str) and limit and len(value.strip()) > limit:
+            errors[name] = [_("At most %(n)s characters.") % {"n": limit}]
+    return errors
+
+
+def _refuse_too_long(model, **values: str | None) -> None:
+    errors = _too_long(model, **values)
+    if errors:
+        raise ValidationFailed(_("Some texts are too long."), fields=errors)
+
+
 # --- Projects ----------------------------------------------------------------------------
 
 
@@ -175,6 +191,7 @@ def project_create(
         raise PermissionDenied(_("Your role does not allow you to start improvement projects."))
     if previous_project is not None and not access.can_see(by, previous_project):
         raise ValidationFailed(_("The previous project does not exist."), field="previous_project")
+    _refuse_too_long(Project, title=title, metric_name=metric_name, metric_unit=metric_unit)
     _validate_project_fields(
         sponsor=sponsor,
         leader=leader,
@@ -237,6 +254,8 @@ def project_update(*, project: Project, by: User, **changes) -> Project:
     unknown = set(changes) - allowed
     if unknown:
         raise ValidationFailed(_("These fields cannot be changed: %s") % ", ".join(sorted(unknown)))
+    texts = ("title", "metric_name", "metric_unit", "fishbone_effect")
+    _refuse_too_long(Project, **{name: changes[name] for name in texts if name in changes})
     if (
         "leader" in changes
         and changes["leader"].pk != project.leader_id
@@ -370,6 +389,7 @@ def topic_add(
     description: str = "",
 ) -> Topic:
     _require_editor(project, by, Step.SELECT_TOPIC)
+    _refuse_too_long(Topic, title=title)
     errors = _rating_errors(urgency=urgency, controllability=controllability, time_bound=time_bound)
     if not title or not title.strip():
         errors["title"] = [_("Give the topic a title.")]
@@ -427,6 +447,7 @@ def data_plan_save(
     notes: str = "",
 ) -> DataPlan:
     _require_editor(project, by, Step.COLLECT_DATA)
+    _refuse_too_long(DataPlan, source=source, sampling_method=sampling_method)
     errors: dict[str, list[str]] = {}
     if not source.strip():
         errors["source"] = [_("Say where the data comes from.")]
@@ -493,6 +514,7 @@ def analysis_message(error: analysis.AnalysisError) -> str:
 
 def _validate_dataset_header(project: Project, name: str, phase: str) -> dict[str, list[str]]:
     errors: dict[str, list[str]] = {}
+    errors.update(_too_long(Dataset, name=name))
     if not name or not name.strip():
         errors["name"] = [_("Give the dataset a name.")]
     elif Dataset.objects.filter(project=project, name=name.strip()).exists():
@@ -729,6 +751,7 @@ def pareto_save(
 @transaction.atomic
 def fishbone_category_add(*, project: Project, by: User, name: str) -> FishboneCategory:
     _require_editor(project, by, Step.CAUSES)
+    _refuse_too_long(FishboneCategory, name=name)
     name = (name or "").strip()
     if not name:
         raise ValidationFailed(_("Give the category a name."), field="name")
@@ -748,6 +771,7 @@ def fishbone_category_add(*, project: Project, by: User, name: str) -> FishboneC
 @transaction.atomic
 def fishbone_category_rename(*, category: FishboneCategory, by: User, name: str) -> FishboneCategory:
     _require_editor(category.project, by, Step.CAUSES)
+    _refuse_too_long(FishboneCategory, name=name)
     name = (name or "").strip()
     if not name:
         raise ValidationFailed(_("Give the category a name."), field="name")
@@ -779,6 +803,7 @@ def cause_add(
 ) -> Cause:
     """A cause on a bone, or a sub-cause of one (two levels, no deeper)."""
     _require_editor(category.project, by, Step.CAUSES)
+    _refuse_too_long(Cause, text=text)
     text = (text or "").strip()
     if not text:
         raise ValidationFailed(_("Describe the cause."), field="text")
@@ -813,6 +838,7 @@ def cause_update(
 ) -> Cause:
     """Edit a cause; marking it a verified root cause needs the evidence that verified it."""
     _require_editor(cause.category.project, by, Step.CAUSES)
+    _refuse_too_long(Cause, text=text)
     if text is not None:
         if not text.strip():
             raise ValidationFailed(_("Describe the cause."), field="text")
@@ -852,6 +878,7 @@ def countermeasure_add(
     cause: Cause | None = None,
 ) -> Countermeasure:
     _require_editor(project, by, Step.COUNTERMEASURES)
+    _refuse_too_long(Countermeasure, title=title)
     errors = _rating_errors(controllability=controllability, expected_effect=expected_effect, cost=cost)
     if not title or not title.strip():
         errors["title"] = [_("Describe the action.")]
@@ -993,6 +1020,7 @@ def standard_create(
 ) -> Standard:
     """A process-manual entry; superseding one makes this its next version."""
     _require_editor(project, by, Step.STANDARDIZE)
+    _refuse_too_long(Standard, title=title)
     errors: dict[str, list[str]] = {}
     if not title or not title.strip():
         errors["title"] = [_("Give the standard a title.")]
@@ -1034,6 +1062,7 @@ def training_record_add(
     *, standard: Standard, by: User, trainee: User, trained_on: date, note: str = ""
 ) -> TrainingRecord:
     _require_editor(standard.project, by, Step.STANDARDIZE)
+    _refuse_too_long(TrainingRecord, note=note)
     if TrainingRecord.objects.filter(standard=standard, trainee=trainee).exists():
         raise ValidationFailed(
             _("%(name)s is already recorded as trained on this standard.") % {"name": trainee.name},
@@ -1054,6 +1083,7 @@ def training_record_add(
 @transaction.atomic
 def reflection_save(*, project: Project, by: User, lessons_learned: str, next_topic: str = "") -> Project:
     _require_editor(project, by, Step.REFLECT)
+    _refuse_too_long(Project, next_topic=next_topic)
     if not lessons_learned or not lessons_learned.strip():
         raise ValidationFailed(_("Write the lessons learned."), field="lessons_learned")
     project.lessons_learned = lessons_learned.strip()

@@ -361,7 +361,7 @@ def test_pdf_draws_chinese_with_the_cjk_font(client, crew):
 
 
 def test_pdf_with_long_texts_stays_on_one_page(client, crew):
-    project = to_step_3_done(start_project(crew, title="Long " * 60), crew, extra_causes=5)
+    project = to_step_3_done(start_project(crew, title="Long " * 40), crew, extra_causes=5)
     services.project_update(project=fresh(project), by=crew.leader, problem_statement="Words " * 400)
     project = to_completed(project, crew, extra_actions=30, extra_standards=10)
     client.force_login(crew.leader)

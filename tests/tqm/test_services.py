@@ -1144,3 +1144,36 @@ def test_the_minimum_dataset_matches_the_factory_counts():
     """Guards the factory the other tests build on."""
     project = project_at_step(Step.CAUSES)
     assert project.datasets.get().pairs() == BEFORE_COUNTS
+
+
+# --- Texts longer than their columns -------------------------------------------------------------
+
+
+def test_a_title_longer_than_its_column_is_refused_not_a_database_error():
+    with pytest.raises(ValidationFailed, match="Some texts are too long.") as refused:
+        new_project(title="x" * 201)
+    assert refused.value.fields == {"title": ["At most 200 characters."]}
+    assert Project.objects.count() == 0
+
+
+def test_long_texts_are_refused_on_every_artefact():
+    project = project_at_step(Step.REFLECT)
+    leader = project.leader
+    category = project.fishbone_categories.first()
+    attempts = [
+        lambda: services.topic_add(
+            project=project, by=leader, title="t" * 201, urgency=1, controllability=1, time_bound=1
+        ),
+        lambda: services.fishbone_category_add(project=project, by=leader, name="n" * 101),
+        lambda: services.cause_add(category=category, by=leader, text="c" * 301),
+        lambda: services.countermeasure_add(
+            project=project, by=leader, title="a" * 301, controllability=1, expected_effect=1, cost=1
+        ),
+        lambda: services.reflection_save(
+            project=project, by=leader, lessons_learned="ok", next_topic="n" * 201
+        ),
+        lambda: services.project_update(project=project, by=leader, metric_unit="u" * 31),
+    ]
+    for attempt in attempts:
+        with pytest.raises(ValidationFailed, match="Some texts are too long."):
+            attempt()
