@@ -111,6 +111,63 @@ def _disputes(user, limit: int) -> WorkList:
     )
 
 
+def _calibrations_to_score(user, limit: int) -> WorkList:
+    return _listed(
+        qa_selectors.calibrations_to_score(user),
+        limit,
+        lambda s: WorkItem(
+            title=_("Calibration #%(id)s · %(call)s") % {"id": s.pk, "call": s.call.external_id},
+            url=f"{reverse('scorecards:evaluation_create')}?calibration={s.pk}",
+            detail=_("due %(date)s") % {"date": timezone.localtime(s.deadline).strftime("%Y-%m-%d %H:%M")},
+        ),
+        reverse("scorecards:calibration_list"),
+    )
+
+
+def _overdue_calibrations(user, limit: int) -> WorkList:
+    return _listed(
+        qa_selectors.overdue_calibrations(user),
+        limit,
+        lambda s: WorkItem(
+            title=_("Calibration #%(id)s · %(call)s") % {"id": s.pk, "call": s.call.external_id},
+            url=reverse("scorecards:calibration_detail", args=[s.pk]),
+            detail=_("%(submitted)s of %(total)s submitted · due %(date)s")
+            % {
+                "submitted": s.submitted_count,
+                "total": s.participant_count,
+                "date": timezone.localtime(s.deadline).strftime("%Y-%m-%d"),
+            },
+        ),
+        reverse("scorecards:calibration_list"),
+    )
+
+
+def _follow_ups_due(user, limit: int) -> WorkList:
+    return _listed(
+        qa_selectors.follow_ups_due(user),
+        limit,
+        lambda c: WorkItem(
+            title=_("Follow up with %(agent)s") % {"agent": c.agent.name},
+            url=reverse("scorecards:coaching_detail", args=[c.pk]),
+            detail=_("due %(date)s") % {"date": c.follow_up_on.isoformat()},
+        ),
+        f"{reverse('scorecards:coaching_list')}?due=on",
+    )
+
+
+def _coaching_to_sign_off(user, limit: int) -> WorkList:
+    return _listed(
+        qa_selectors.coaching_to_sign_off(user),
+        limit,
+        lambda c: WorkItem(
+            title=_("Coaching with %(coach)s") % {"coach": c.coach.name},
+            url=reverse("scorecards:coaching_detail", args=[c.pk]),
+            detail=_("held on %(date)s") % {"date": c.held_on.isoformat()},
+        ),
+        f"{reverse('scorecards:coaching_list')}?status=open",
+    )
+
+
 def _ticket_item(ticket) -> WorkItem:
     return WorkItem(
         title=f"{ticket.reference} · {ticket.category.name}",
@@ -184,6 +241,13 @@ SECTIONS: tuple[Section, ...] = (
         provider=_agent_evaluations,
     ),
     Section(
+        "coaching_to_sign_off",
+        _("Coaching sessions to sign off"),
+        (Role.AGENT,),
+        _("No coaching session waits for your sign-off."),
+        provider=_coaching_to_sign_off,
+    ),
+    Section(
         "calls_to_score",
         _("Calls to score"),
         (Role.QA_EVALUATOR,),
@@ -192,7 +256,31 @@ SECTIONS: tuple[Section, ...] = (
     ),
     Section("drafts", _("My draft evaluations"), (Role.QA_EVALUATOR,), _("No drafts."), provider=_drafts),
     Section(
+        "calibrations_to_score",
+        _("Calibration sessions to score"),
+        (Role.QA_EVALUATOR,),
+        _("No calibration session waits for your scoring."),
+        provider=_calibrations_to_score,
+        quiet_roles=(Role.QA_MANAGER,),
+    ),
+    Section(
+        "follow_ups_due",
+        _("Coaching follow-ups due"),
+        (Role.QA_EVALUATOR,),
+        _("No coaching follow-up is due."),
+        provider=_follow_ups_due,
+        # Team leads coach too, whatever their role (often agents).
+        quiet_roles=tuple(Role.values),
+    ),
+    Section(
         "disputes", _("Disputes to arbitrate"), (Role.QA_MANAGER,), _("No open disputes."), provider=_disputes
+    ),
+    Section(
+        "overdue_calibrations",
+        _("Overdue calibration sessions"),
+        (Role.QA_MANAGER,),
+        _("No calibration session is past its deadline."),
+        provider=_overdue_calibrations,
     ),
     Section(
         "my_tickets",

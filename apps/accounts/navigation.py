@@ -40,6 +40,15 @@ NAV_ITEMS: tuple[NavItem, ...] = (
     NavItem("calls", _("Calls"), "scorecards:call_list", (Role.QA_EVALUATOR, Role.QA_MANAGER)),
     NavItem("disputes", _("Disputes"), "scorecards:dispute_list", (Role.QA_MANAGER,)),
     NavItem("sampling", _("Sampling"), "scorecards:sample_create", (Role.QA_MANAGER,)),
+    NavItem(
+        "calibrations", _("Calibration"), "scorecards:calibration_list", (Role.QA_EVALUATOR, Role.QA_MANAGER)
+    ),
+    NavItem(
+        "coaching",
+        _("Coaching"),
+        "scorecards:coaching_list",
+        (Role.AGENT, Role.QA_EVALUATOR, Role.QA_MANAGER),
+    ),
     NavItem("scorecards", _("Scorecards"), "scorecards:scorecard_list", (Role.QA_MANAGER,)),
     NavItem(
         "complaint_queue",

@@ -194,6 +194,7 @@ class EvaluationViewSet(
             answers=answers_to_inputs(data["answers"]),
             comment=data["comment"],
             submit=data["submit"],
+            calibration=data.get("calibration"),
         )
         return self._fresh(evaluation.pk, status.HTTP_201_CREATED)
 

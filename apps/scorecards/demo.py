@@ -39,7 +39,7 @@ from apps.accounts.roles import Role
 from qa_center.demo import DemoContext
 from qa_center.errors import ValidationFailed
 
-from . import scoring, services
+from . import demo_calibration, scoring, services
 from .models import (
     Answer,
     Assignment,
@@ -386,6 +386,7 @@ def seed_qa(ctx: DemoContext, volume: Volume) -> None:
     sample_note = _draw_sample(ctx, by=manager, evaluator=evaluator, card=cards.inbound_v2, now=now)
     ctx.data["scorecards"] = [cards.inbound_v2.version.scorecard, cards.outbound.version.scorecard]
     ctx.data["qa_evaluators"] = [evaluator, *extra_evaluators]
+    demo_calibration.seed(ctx)  # calibration sessions and coaching on top of the evaluations above
     _report(ctx, evaluator=evaluator, sample_note=sample_note)
     ctx.report(
         f"QA seeding took {time.monotonic() - started:.1f} s (generate {timings.generate:.1f} s, "

@@ -205,8 +205,12 @@ VISIBLE_TO_AGENT = [s for s in EvaluationStatus.values if s != EvaluationStatus.
 
 class EvaluationQuerySet(models.QuerySet):
     def submitted(self) -> EvaluationQuerySet:
-        """Evaluations that count: submitted, whatever happened afterwards."""
-        return self.filter(status__in=VISIBLE_TO_AGENT)
+        """Evaluations that count: submitted, whatever happened afterwards, outside calibration."""
+        return self.filter(status__in=VISIBLE_TO_AGENT, calibration__isnull=True)
+
+    def regular(self) -> EvaluationQuerySet:
+        """Not part of a calibration session: what agents, lists and results see."""
+        return self.filter(calibration__isnull=True)
 
     def drafts(self) -> EvaluationQuerySet:
         return self.filter(status=EvaluationStatus.DRAFT)
@@ -248,6 +252,16 @@ class Evaluation(models.Model):
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
     submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
     acknowledged_at = models.DateTimeField(_("acknowledged at"), null=True, blank=True)
+    # Set for a participant's scoring in a calibration session: it never counts in the agent's
+    # results, lists or charts, and the agent never sees it.
+    calibration = models.ForeignKey(
+        "CalibrationSession",
+        verbose_name=_("calibration session"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="evaluations",
+    )
 
     objects = EvaluationQuerySet.as_manager()
 
@@ -256,9 +270,17 @@ class Evaluation(models.Model):
         verbose_name_plural = _("evaluations")
         ordering = ["-submitted_at", "-id"]
         constraints = [
-            # A call is evaluated once per scorecard version (calibration sessions are the exception).
+            # A call is evaluated once per scorecard version (calibration sessions are the exception:
+            # there each participant scores it once).
             models.UniqueConstraint(
-                fields=["call", "scorecard_version"], name="scorecards_evaluation_once_per_call_version"
+                fields=["call", "scorecard_version"],
+                condition=Q(calibration__isnull=True),
+                name="scorecards_evaluation_once_per_call_version",
+            ),
+            models.UniqueConstraint(
+                fields=["calibration", "evaluator"],
+                condition=Q(calibration__isnull=False),
+                name="scorecards_calibration_one_per_participant",
             ),
         ]
         indexes = [
@@ -482,3 +504,195 @@ class CallImport(models.Model):
         if self.status == CallImportStatus.DONE:
             return 100
         return int(self.processed_rows * 100 / self.total_rows) if self.total_rows else 0
+
+
+# --- Calibration ---------------------------------------------------------------------------
+
+
+class CalibrationStatus(models.TextChoices):
+    OPEN = "open", _("Open")
+    CLOSED = "closed", _("Closed")
+
+
+DEFAULT_TOLERANCE = Decimal("5")
+
+
+class CalibrationSession(models.Model):
+    """Several evaluators score the same call blind; closing it computes how well they agree."""
+
+    call = models.ForeignKey(
+        Call, verbose_name=_("call"), on_delete=models.PROTECT, related_name="calibrations"
+    )
+    scorecard_version = models.ForeignKey(
+        ScorecardVersion, verbose_name=_("scorecard version"), on_delete=models.PROTECT, related_name="+"
+    )
+    participants = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, verbose_name=_("participants"), related_name="calibration_sessions"
+    )
+    # The benchmark evaluator (one of the participants), whose answers count as right.
+    reference = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("reference evaluator"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    deadline = models.DateTimeField(_("deadline"))
+    tolerance = models.DecimalField(
+        _("tolerance (± points)"),
+        max_digits=5,
+        decimal_places=2,
+        default=DEFAULT_TOLERANCE,
+        validators=[MinValueValidator(0), MaxValueValidator(100)],
+    )
+    status = models.CharField(
+        _("status"), max_length=8, choices=CalibrationStatus.choices, default=CalibrationStatus.OPEN
+    )
+    note = models.TextField(_("note"), blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    # Computed once at closing (agreement.calibration_result), kept as it was then.
+    alpha_interval = models.FloatField(_("Krippendorff's alpha (interval)"), null=True, blank=True)
+    mean_score = models.DecimalField(max_digits=5, decimal_places=2, null=True, blank=True)
+    spread = models.DecimalField(max_digits=5, decimal_places=2, null=True, blank=True)
+    criteria_results = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        verbose_name = _("calibration session")
+        verbose_name_plural = _("calibration sessions")
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            # The "past the deadline with missing participants" list reads open sessions by deadline.
+            models.Index(fields=["deadline"], condition=Q(status="open"), name="scorecards_calib_open_due"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Calibration #{self.pk} · {self.call}"
+
+    @property
+    def is_closed(self) -> bool:
+        return self.status == CalibrationStatus.CLOSED
+
+
+class CalibrationScore(models.Model):
+    """One participant's result in a closed session: the history page reads these."""
+
+    session = models.ForeignKey(CalibrationSession, on_delete=models.CASCADE, related_name="scores")
+    evaluator = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("evaluator"), on_delete=models.PROTECT, related_name="+"
+    )
+    evaluation = models.OneToOneField(Evaluation, on_delete=models.PROTECT, related_name="calibration_score")
+    score = models.DecimalField(_("score"), max_digits=5, decimal_places=2, null=True)
+    deviation_from_reference = models.DecimalField(max_digits=6, decimal_places=2, null=True)
+    deviation_from_mean = models.DecimalField(max_digits=6, decimal_places=2, null=True)
+    alignment = models.DecimalField(_("alignment"), max_digits=5, decimal_places=4, null=True)
+    outside_tolerance = models.BooleanField(_("outside tolerance"), default=False)
+
+    class Meta:
+        verbose_name = _("calibration result")
+        verbose_name_plural = _("calibration results")
+        ordering = ["session", "evaluator_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["session", "evaluator"], name="scorecards_calib_score_once")
+        ]
+        indexes = [
+            # An evaluator's calibration history, newest first.
+            models.Index(fields=["evaluator", "session"], name="scorecards_calib_history"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.session_id} · {self.evaluator_id}: {self.score}"
+
+
+# --- Coaching ------------------------------------------------------------------------------
+
+
+class CoachingStatus(models.TextChoices):
+    OPEN = "open", _("Open")
+    SIGNED_OFF = "signed_off", _("Signed off by the agent")
+
+
+class CoachingSession(models.Model):
+    """A coach and an agent go through evaluations, agree actions and a follow-up date."""
+
+    agent = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("agent"),
+        on_delete=models.PROTECT,
+        related_name="coaching_received",
+    )
+    coach = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("coach"),
+        on_delete=models.PROTECT,
+        related_name="coaching_given",
+    )
+    evaluations = models.ManyToManyField(
+        Evaluation, verbose_name=_("evaluations discussed"), blank=True, related_name="coaching_sessions"
+    )
+    held_on = models.DateField(_("held on"))
+    observations = models.TextField(_("observations"))
+    follow_up_on = models.DateField(_("follow-up date"))
+    status = models.CharField(
+        _("status"), max_length=12, choices=CoachingStatus.choices, default=CoachingStatus.OPEN
+    )
+    signed_off_at = models.DateTimeField(_("signed off at"), null=True, blank=True)
+    followed_up_at = models.DateTimeField(_("followed up at"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("coaching session")
+        verbose_name_plural = _("coaching sessions")
+        ordering = ["-held_on", "-id"]
+        indexes = [
+            # The agent's own list.
+            models.Index(fields=["agent", "-held_on"], name="scorecards_coach_agent"),
+            # "My work": a coach's follow-ups that are due and not done.
+            models.Index(
+                fields=["coach", "follow_up_on"],
+                condition=Q(followed_up_at__isnull=True),
+                name="scorecards_coach_follow_up",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Coaching #{self.pk} · {self.agent_id}"
+
+
+class CoachingAction(models.Model):
+    session = models.ForeignKey(CoachingSession, on_delete=models.CASCADE, related_name="actions")
+    text = models.CharField(_("agreed action"), max_length=300)
+    due_on = models.DateField(_("due date"))
+    done_at = models.DateTimeField(_("done at"), null=True, blank=True)
+    done_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("coaching action")
+        verbose_name_plural = _("coaching actions")
+        ordering = ["due_on", "id"]
+
+    def __str__(self) -> str:
+        return self.text
+
+
+class CoachingComment(models.Model):
+    session = models.ForeignKey(CoachingSession, on_delete=models.CASCADE, related_name="comments")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    body = models.TextField(_("comment"))
+    created_at = models.DateTimeField(_("written at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("coaching comment")
+        verbose_name_plural = _("coaching comments")
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.author_id}: {self.body[:40]}"

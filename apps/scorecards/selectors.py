@@ -5,13 +5,21 @@ from __future__ import annotations
 from datetime import date
 
 from django.db.models import Count, F, Prefetch, Q, QuerySet
+from django.utils import timezone
 
-from .access import calls_for, evaluations_for
+from .access import calibrations_for, calls_for, coaching_for, evaluations_for
 from .models import (
     Answer,
     Assignment,
     AssignmentStatus,
+    CalibrationScore,
+    CalibrationSession,
+    CalibrationStatus,
     Call,
+    CoachingAction,
+    CoachingComment,
+    CoachingSession,
+    CoachingStatus,
     Criterion,
     Dispute,
     DisputeStatus,
@@ -72,7 +80,12 @@ def calls_list(user) -> QuerySet[Call]:
     return (
         calls_for(user)
         .select_related("agent", "agent__team")
-        .annotate(evaluation_count=Count("evaluations", distinct=True))
+        # Calibration scorings do not make a call evaluated (DESIGN.md §4).
+        .annotate(
+            evaluation_count=Count(
+                "evaluations", filter=Q(evaluations__calibration__isnull=True), distinct=True
+            )
+        )
         # Stated again: Meta.ordering does not apply to a GROUP BY query like this annotated one.
         .order_by("-started_at", "-id")
     )
@@ -169,7 +182,8 @@ def open_disputes_for(user) -> QuerySet[Dispute]:
 def agent_evaluations_to_review(user) -> QuerySet[Evaluation]:
     """The agent's evaluations that wait for them: acknowledge or dispute."""
     return (
-        Evaluation.objects.filter(
+        Evaluation.objects.regular()
+        .filter(
             agent=user,
             status__in=[
                 EvaluationStatus.SUBMITTED,
@@ -198,6 +212,7 @@ def failed_criteria_counts(start: date, end: date) -> list[tuple[str, int]]:
     rows = (
         Answer.objects.filter(
             evaluation__status__in=[s for s in EvaluationStatus.values if s != EvaluationStatus.DRAFT],
+            evaluation__calibration__isnull=True,
             evaluation__submitted_at__date__gte=start,
             evaluation__submitted_at__date__lte=end,
             is_na=False,
@@ -208,3 +223,96 @@ def failed_criteria_counts(start: date, end: date) -> list[tuple[str, int]]:
         .order_by("-n", "criterion__text")
     )
     return [(row["criterion__text"], row["n"]) for row in rows]
+
+
+# --- Calibration ---------------------------------------------------------------------------
+
+
+def calibrations_list(user) -> QuerySet[CalibrationSession]:
+    """Sessions the user may see, with what lists and the API show: a fixed number of queries."""
+    return (
+        calibrations_for(user)
+        .select_related("call__agent", "scorecard_version__scorecard", "reference", "created_by")
+        .prefetch_related(
+            "participants",
+            Prefetch(
+                "evaluations",
+                queryset=Evaluation.objects.only("pk", "calibration_id", "evaluator_id", "submitted_at"),
+            ),
+            Prefetch("scores", queryset=CalibrationScore.objects.select_related("evaluator")),
+        )
+        .annotate(
+            participant_count=Count("participants", distinct=True),
+            submitted_count=Count(
+                "evaluations", filter=Q(evaluations__submitted_at__isnull=False), distinct=True
+            ),
+        )
+        .order_by("-created_at", "-id")
+    )
+
+
+def overdue_calibrations(user) -> QuerySet[CalibrationSession]:
+    """Open sessions past their deadline that still miss a participant's submission."""
+    return (
+        calibrations_list(user)
+        .filter(status=CalibrationStatus.OPEN, deadline__lt=timezone.now())
+        .filter(submitted_count__lt=F("participant_count"))
+        .order_by("deadline", "id")
+    )
+
+
+def calibrations_to_score(user) -> QuerySet[CalibrationSession]:
+    """Open sessions the user takes part in and has not submitted to yet ("my work")."""
+    submitted = Evaluation.objects.filter(
+        evaluator=user, calibration__isnull=False, submitted_at__isnull=False
+    )
+    return (
+        CalibrationSession.objects.filter(status=CalibrationStatus.OPEN, participants=user)
+        .exclude(pk__in=submitted.values("calibration_id"))
+        .select_related("call", "scorecard_version__scorecard")
+        .order_by("deadline", "id")
+    )
+
+
+def calibration_history(evaluator) -> QuerySet[CalibrationScore]:
+    """An evaluator's results in closed sessions, newest first (the history page)."""
+    return (
+        CalibrationScore.objects.filter(evaluator=evaluator)
+        .select_related("session__call", "session__scorecard_version__scorecard", "session__reference")
+        .order_by("-session__closed_at", "-session_id")
+    )
+
+
+# --- Coaching ------------------------------------------------------------------------------
+
+
+def coaching_list(user, *, scoped: bool = True) -> QuerySet[CoachingSession]:
+    queryset = coaching_for(user) if scoped else CoachingSession.objects.all()
+    return (
+        queryset.select_related("agent", "coach")
+        .prefetch_related(
+            Prefetch("actions", queryset=CoachingAction.objects.order_by("due_on", "id")),
+            Prefetch("comments", queryset=CoachingComment.objects.select_related("author")),
+            "evaluations",
+        )
+        .order_by("-held_on", "-id")
+    )
+
+
+def follow_ups_due(user, today: date | None = None) -> QuerySet[CoachingSession]:
+    """The coach's sessions whose follow-up date has come and that are not followed up yet."""
+    today = today or timezone.localdate()
+    return (
+        CoachingSession.objects.filter(coach=user, followed_up_at__isnull=True, follow_up_on__lte=today)
+        .select_related("agent")
+        .order_by("follow_up_on", "id")
+    )
+
+
+def coaching_to_sign_off(user) -> QuerySet[CoachingSession]:
+    """The agent's sessions waiting for their sign-off."""
+    return (
+        CoachingSession.objects.filter(agent=user, status=CoachingStatus.OPEN)
+        .select_related("coach")
+        .order_by("held_on", "id")
+    )

@@ -11,6 +11,7 @@ from .access import mask_phone, sees_full_phone_numbers
 from .models import (
     Answer,
     Assignment,
+    CalibrationSession,
     Call,
     CallDirection,
     Criterion,
@@ -258,6 +259,7 @@ class EvaluationSerializer(serializers.ModelSerializer):
             "comment",
             "submitted_at",
             "acknowledged_at",
+            "calibration",
             "answers",
         ]
         read_only_fields = fields
@@ -271,6 +273,10 @@ class EvaluationWriteSerializer(serializers.Serializer):
     answers = AnswerInputSerializer(many=True)
     comment = serializers.CharField(required=False, allow_blank=True, default="", max_length=5000)
     submit = serializers.BooleanField(default=False)
+    # A participant's blind scoring in a calibration session.
+    calibration = serializers.PrimaryKeyRelatedField(
+        queryset=CalibrationSession.objects.all(), required=False, allow_null=True
+    )
 
 
 class EvaluationUpdateSerializer(serializers.Serializer):

@@ -24,11 +24,13 @@ from apps.accounts.roles import Role
 from qa_center.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 
 from . import access, scoring
+from . import calibration as calibration_rules
 from .models import (
     DEFAULT_PASS_MARK,
     Answer,
     Assignment,
     AssignmentStatus,
+    CalibrationSession,
     Call,
     CallDirection,
     Criterion,
@@ -492,19 +494,34 @@ def evaluation_save(
     comment: str = "",
     submit: bool = False,
     evaluation: Evaluation | None = None,
+    calibration: CalibrationSession | None = None,
 ) -> Evaluation:
-    """Create or update a draft evaluation; with ``submit`` every criterion must be answered."""
+    """Create or update a draft evaluation; with ``submit`` every criterion must be answered.
+
+    With ``calibration`` it is a participant's blind scoring in that session (calibration.py
+    checks the session's rules); it never counts in the agent's results."""
     require_role(by, Role.QA_EVALUATOR, Role.QA_MANAGER)
-    if not access.calls_for(by).filter(pk=call.pk).exists():
+    if evaluation is not None and evaluation.calibration_id is not None:
+        calibration = evaluation.calibration
+    if calibration is not None:
+        # Taking part gives access to the session's call, whichever team it belongs to.
+        calibration = calibration_rules.check_participant_may_score(
+            session=calibration, by=by, call=call, version=version, evaluation=evaluation
+        )
+        call, version = calibration.call, calibration.scorecard_version
+    elif not access.calls_for(by).filter(pk=call.pk).exists():
         raise NotFound(_("This call does not exist or is not yours to evaluate."))
     if evaluation is None:
         if version.status != VersionStatus.PUBLISHED:
             raise ValidationFailed(
                 _("Only published scorecard versions can be used."), field="scorecard_version"
             )
-        if version.scorecard.is_archived:
+        if version.scorecard.is_archived and calibration is None:
             raise ValidationFailed(_("This scorecard is archived."), field="scorecard_version")
-        if Evaluation.objects.filter(call=call, scorecard_version=version).exists():
+        if (
+            calibration is None
+            and Evaluation.objects.regular().filter(call=call, scorecard_version=version).exists()
+        ):
             raise ValidationFailed(
                 _("This call already has an evaluation with this scorecard version."), field="call"
             )
@@ -524,7 +541,13 @@ def evaluation_save(
 
     created = evaluation is None
     if created:
-        evaluation = Evaluation(call=call, scorecard_version=version, agent_id=call.agent_id, evaluator=by)
+        evaluation = Evaluation(
+            call=call,
+            scorecard_version=version,
+            agent_id=call.agent_id,
+            evaluator=by,
+            calibration=calibration,
+        )
     evaluation.comment = (comment or "").strip()
     _apply_score(evaluation, result)
     previous_status = evaluation.status if not created else ""
@@ -535,6 +558,8 @@ def evaluation_save(
         with transaction.atomic():
             evaluation.save()
     except IntegrityError:
+        if calibration is not None:  # a concurrent first save by the same participant
+            raise Conflict(_("You have already scored this call in this calibration session.")) from None
         raise ValidationFailed(
             _("This call already has an evaluation with this scorecard version."), field="call"
         ) from None
@@ -545,9 +570,10 @@ def evaluation_save(
         _record(
             evaluation, by=by, action=EvaluationEvent.Action.SUBMITTED, from_status=previous_status or "draft"
         )
-        Assignment.objects.filter(call=call, status=AssignmentStatus.PENDING).update(
-            status=AssignmentStatus.DONE
-        )
+        if calibration is None:  # a calibration scoring does not take the call out of a queue
+            Assignment.objects.filter(call=call, status=AssignmentStatus.PENDING).update(
+                status=AssignmentStatus.DONE
+            )
     return evaluation
 
 
@@ -585,7 +611,11 @@ def evaluation_submit(*, by: User, evaluation: Evaluation) -> Evaluation:
 def _own_evaluation_locked(by: User, evaluation: Evaluation) -> Evaluation:
     """Lock the row (concurrent clicks) and make sure it is the agent's own, visible evaluation."""
     evaluation = Evaluation.objects.select_for_update().get(pk=evaluation.pk)
-    if evaluation.agent_id != by.pk or evaluation.status == EvaluationStatus.DRAFT:
+    if (
+        evaluation.agent_id != by.pk
+        or evaluation.status == EvaluationStatus.DRAFT
+        or evaluation.calibration_id is not None  # never shown to the agent (DESIGN.md §4)
+    ):
         raise NotFound(_("This evaluation does not exist or is not yours."))
     return evaluation
 
@@ -767,7 +797,8 @@ def sample_draw(
     start, end = _period_bounds(period_start, period_end)
     candidates = (
         Call.objects.filter(started_at__gte=start, started_at__lt=end)
-        .exclude(evaluations__isnull=False)
+        # A calibration scoring does not make a call "evaluated": it can still be sampled.
+        .exclude(pk__in=Evaluation.objects.regular().values("call_id"))
         .exclude(assignments__status=AssignmentStatus.PENDING)
         .order_by("agent_id", "queue", "pk")  # a fixed order, so the seed alone decides the draw
         .values_list("pk", "agent_id", "queue")

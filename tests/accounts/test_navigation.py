@@ -8,14 +8,16 @@ from django.contrib.auth.models import Group
 from apps.accounts.roles import Role
 
 NAV_BY_ROLE = {
-    Role.AGENT: ["home", "evaluations", "complaint_queue", "tickets"],
-    Role.QA_EVALUATOR: ["home", "queue", "evaluations", "calls", "directory"],
+    Role.AGENT: ["home", "evaluations", "coaching", "complaint_queue", "tickets"],
+    Role.QA_EVALUATOR: ["home", "queue", "evaluations", "calls", "calibrations", "coaching", "directory"],
     Role.QA_MANAGER: [
         "home",
         "evaluations",
         "calls",
         "disputes",
         "sampling",
+        "calibrations",
+        "coaching",
         "scorecards",
         "projects",
         "calculators",
@@ -29,9 +31,9 @@ NAV_BY_ROLE = {
 }
 
 SECTIONS_BY_ROLE = {
-    Role.AGENT: ["my_evaluations", "my_tickets"],
-    Role.QA_EVALUATOR: ["calls_to_score", "drafts"],
-    Role.QA_MANAGER: ["disputes"],
+    Role.AGENT: ["my_evaluations", "coaching_to_sign_off", "my_tickets"],
+    Role.QA_EVALUATOR: ["calls_to_score", "drafts", "calibrations_to_score", "follow_ups_due"],
+    Role.QA_MANAGER: ["disputes", "overdue_calibrations"],
     Role.EXPERT: ["my_tickets"],
     Role.DUTY_MANAGER: ["my_tickets"],
     Role.DEPARTMENT_STAFF: ["department_tickets"],

@@ -109,6 +109,8 @@ UNTRANSLATED_OK = {"API", "QA Center", "English"}
         "/qa/scorecards/new/",
         "/qa/calls/",
         "/qa/calls/import/",
+        "/qa/calibrations/",
+        "/qa/coaching/",
         "/tqm/",
         "/tqm/new/",
         "/tqm/tools/",

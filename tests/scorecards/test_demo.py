@@ -17,7 +17,10 @@ from apps.scorecards.models import (
     Answer,
     Assignment,
     AssignmentStatus,
+    CalibrationScore,
+    CalibrationSession,
     Call,
+    CoachingSession,
     Dispute,
     DisputeStatus,
     Evaluation,
@@ -238,7 +241,11 @@ def test_seeding_later_the_same_day_gives_the_same_calls_and_the_same_choice_of_
     first_calls = _calls()
     first_scored = set(Evaluation.objects.values_list("call__external_id", "evaluator__username"))
     # Start again from an empty QA history, two hours later (before opening hours, like the first run).
+    # Calibration results and sessions protect their evaluations and calls: they go first and last.
+    CoachingSession.objects.all().delete()
+    CalibrationScore.objects.all().delete()
     Evaluation.objects.all().delete()
+    CalibrationSession.objects.all().delete()
     SampleRun.objects.all().delete()
     Call.objects.all().delete()
 

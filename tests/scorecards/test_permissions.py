@@ -326,7 +326,8 @@ def test_matrix_covers_every_route_of_the_qa_api():
         "^samples/(?P<pk>[^/.]+)/$",
         "^queue/$",
     }
-    assert routes == covered
+    # Calibration and coaching routes have their own matrix (test_calibration_permissions.py).
+    assert {r for r in routes if not r.startswith(("^calibrations/", "^coaching/"))} == covered
 
 
 # --- object scope in lists -------------------------------------------------------------

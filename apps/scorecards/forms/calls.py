@@ -50,7 +50,7 @@ class CallFilterForm(forms.Form):
             end = datetime.combine(data["date_to"] + timedelta(days=1), time.min, zone)
             queryset = queryset.filter(started_at__lt=end)
         if data.get("evaluated"):
-            has_evaluation = Exists(Evaluation.objects.filter(call=OuterRef("pk")))
+            has_evaluation = Exists(Evaluation.objects.regular().filter(call=OuterRef("pk")))
             queryset = queryset.filter(has_evaluation if data["evaluated"] == "yes" else ~has_evaluation)
         return queryset
 

@@ -6,6 +6,7 @@ import csv
 from urllib.parse import urlencode
 
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Count, F
 from django.http import Http404, StreamingHttpResponse
@@ -20,7 +21,7 @@ from apps.accounts.roles import Role
 from qa_center.errors import DomainError
 from qa_center.pages import add_domain_error, flash_domain_error
 
-from .. import selectors, services
+from .. import access, selectors, services
 from ..access import QA_STAFF, QA_USERS
 from ..forms.evaluations import AnswersForm, ArbitrationForm, DisputeForm, EvaluationFilterForm, SampleForm
 from ..models import (
@@ -54,9 +55,35 @@ def _scorable_versions():
 # --- Scoring ---------------------------------------------------------------------------
 
 
+def _calibration_scoring(request):
+    """?calibration=<id>: the session fixes the call and the version. Returns (session, None), or
+    (None, response) when there is nothing to score: already scored, or the session is closed."""
+    session_id = request.GET.get("calibration", "")
+    if not session_id.isdigit() or int(session_id) > 2**63 - 1:
+        raise Http404(_("No such calibration session."))
+    session = get_object_or_404(
+        selectors.calibrations_list(request.user).select_related("call__agent__team"), pk=session_id
+    )
+    mine = next((e for e in session.evaluations.all() if e.evaluator_id == request.user.pk), None)
+    if not any(p.pk == request.user.pk for p in session.participants.all()):
+        raise DjangoPermissionDenied(_("You are not a participant of this calibration session."))
+    if mine is not None and mine.submitted_at is None:
+        return None, redirect("scorecards:evaluation_edit", pk=mine.pk)
+    if mine is not None or session.is_closed:
+        if session.is_closed:
+            messages.info(request, _("This calibration session is closed; it takes no more scorings."))
+        else:
+            messages.info(request, _("You have already scored this call in this calibration session."))
+        return None, redirect("scorecards:calibration_detail", pk=session.pk)
+    return session, None
+
+
 @role_required(*QA_STAFF)
 def evaluation_create(request):
-    """Score a call: ?call=<id>, and ?version=<id> when the call is not in a queue with a scorecard."""
+    """Score a call: ?call=<id>, and ?version=<id> when the call is not in a queue with a scorecard;
+    or ?calibration=<id>, a participant's blind scoring in a calibration session."""
+    if request.GET.get("calibration"):
+        return _calibration_create(request)
     call = get_object_or_404(selectors.calls_list(request.user), pk=request.GET.get("call") or 0)
     assignment = services.assignment_for(call, request.user)
     version_id = request.GET.get("version") or (
@@ -90,6 +117,33 @@ def evaluation_create(request):
     return _scoring_page(request, form, call=call, version=version, evaluation=None)
 
 
+def _calibration_create(request):
+    session, elsewhere = _calibration_scoring(request)
+    if elsewhere is not None:
+        return elsewhere
+    version = _version_for_scoring(session.scorecard_version_id)
+    form = AnswersForm(request.POST or None, version=version)
+    if request.method == "POST" and form.is_valid():
+        submit = request.POST.get("action") == "submit"
+        try:
+            evaluation = services.evaluation_save(
+                by=request.user,
+                call=session.call,
+                version=version,
+                answers=form.answers(),
+                comment=form.cleaned_data["comment"],
+                submit=submit,
+                calibration=session,
+            )
+        except DomainError as error:
+            add_domain_error(form, error)
+        else:
+            return _after_save(request, evaluation, submit)
+    return _scoring_page(
+        request, form, call=session.call, version=version, evaluation=None, calibration=session
+    )
+
+
 @role_required(*QA_STAFF)
 def evaluation_edit(request, pk: int):
     evaluation = get_object_or_404(selectors.evaluations_list(request.user), pk=pk)
@@ -118,6 +172,11 @@ def evaluation_edit(request, pk: int):
 
 
 def _after_save(request, evaluation, submit: bool):
+    if submit and evaluation.calibration_id is not None:
+        messages.success(
+            request, _("Your calibration scoring is submitted. The results appear when the session closes.")
+        )
+        return redirect("scorecards:calibration_detail", pk=evaluation.calibration_id)
     if submit:
         messages.success(request, _("Evaluation submitted. The agent can now see it."))
         return redirect("scorecards:evaluation_detail", pk=evaluation.pk)
@@ -125,7 +184,7 @@ def _after_save(request, evaluation, submit: bool):
     return redirect("scorecards:evaluation_edit", pk=evaluation.pk)
 
 
-def _scoring_page(request, form, *, call, version, evaluation):
+def _scoring_page(request, form, *, call, version, evaluation, calibration=None):
     preview = services.preview_score(version, form.answers()) if form.is_bound and form.is_valid() else None
     if evaluation is not None and not form.is_bound:
         preview = services.preview_score(
@@ -135,7 +194,16 @@ def _scoring_page(request, form, *, call, version, evaluation):
                 for a in evaluation.answers.all()
             ],
         )
-    context = {"form": form, "call": call, "version": version, "evaluation": evaluation, "preview": preview}
+    if calibration is None and evaluation is not None and evaluation.calibration_id is not None:
+        calibration = evaluation.calibration
+    context = {
+        "form": form,
+        "call": call,
+        "version": version,
+        "evaluation": evaluation,
+        "preview": preview,
+        "calibration": calibration,
+    }
     return render(request, "scorecards/evaluation_form.html", context, status=400 if form.errors else 200)
 
 
@@ -190,6 +258,10 @@ def evaluation_detail(request, pk: int):
         "dispute_form": DisputeForm(evaluation=evaluation) if can_dispute else None,
         "arbitration_form": ArbitrationForm(evaluation=evaluation) if can_arbitrate else None,
         "criteria_by_id": {a.criterion_id: a.criterion for a in evaluation.answers.all()},
+        "can_coach": evaluation.calibration_id is None
+        and evaluation.submitted_at is not None
+        and access.is_coach(request.user)
+        and access.may_coach(request.user, evaluation.agent),
     }
     return render(request, "scorecards/evaluation_detail.html", context)
 
