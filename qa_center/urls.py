@@ -14,6 +14,7 @@ urlpatterns = [
     path("qa/", include("apps.scorecards.urls")),
     path("complaints/", include("apps.complaints.urls")),
     path("tqm/", include("apps.tqm.urls")),
+    path("metrics/", include("apps.metrics.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("healthz", health.healthz, name="healthz"),
     path("admin/", admin.site.urls),

@@ -69,6 +69,13 @@ NAV_ITEMS: tuple[NavItem, ...] = (
         (Role.IMPROVEMENT_MEMBER, Role.QA_MANAGER, Role.DUTY_MANAGER, Role.ADMIN),
     ),
     NavItem("calculators", _("Quality tools"), "tqm:calculators", (Role.IMPROVEMENT_MEMBER, Role.QA_MANAGER)),
+    # Team leads are agents: they get the entry through AGENT (their teams' figures appear inside).
+    NavItem(
+        "metrics",
+        _("Metrics"),
+        "metrics:kpi_overview",
+        (Role.AGENT, Role.QA_MANAGER, Role.DUTY_MANAGER, Role.ADMIN),
+    ),
     NavItem(
         "directory",
         _("Teams & departments"),

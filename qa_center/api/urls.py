@@ -10,4 +10,5 @@ urlpatterns = [
     path("", include("apps.scorecards.api_urls")),
     path("", include("apps.complaints.api_urls")),
     path("", include("apps.tqm.api_urls")),
+    path("", include("apps.metrics.api_urls")),
 ]

@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "apps.scorecards",
     "apps.complaints",
     "apps.tqm",
+    "apps.metrics",
 ]
 
 MIDDLEWARE = [

@@ -8,7 +8,7 @@ from django.contrib.auth.models import Group
 from apps.accounts.roles import Role
 
 NAV_BY_ROLE = {
-    Role.AGENT: ["home", "evaluations", "coaching", "complaint_queue", "tickets"],
+    Role.AGENT: ["home", "evaluations", "coaching", "complaint_queue", "tickets", "metrics"],
     Role.QA_EVALUATOR: ["home", "queue", "evaluations", "calls", "calibrations", "coaching", "directory"],
     Role.QA_MANAGER: [
         "home",
@@ -21,13 +21,14 @@ NAV_BY_ROLE = {
         "scorecards",
         "projects",
         "calculators",
+        "metrics",
         "directory",
     ],
     Role.EXPERT: ["home", "complaint_queue", "tickets", "directory"],
-    Role.DUTY_MANAGER: ["home", "complaint_queue", "tickets", "projects", "directory"],
+    Role.DUTY_MANAGER: ["home", "complaint_queue", "tickets", "projects", "metrics", "directory"],
     Role.DEPARTMENT_STAFF: ["home", "complaint_queue", "tickets"],
     Role.IMPROVEMENT_MEMBER: ["home", "projects", "calculators"],
-    Role.ADMIN: ["home", "projects", "directory", "api", "admin"],
+    Role.ADMIN: ["home", "projects", "metrics", "directory", "api", "admin"],
 }
 
 SECTIONS_BY_ROLE = {

@@ -71,13 +71,17 @@ def test_seed_refuses_when_debug_is_off(settings):
 @pytest.mark.django_db
 def test_large_scale_makes_hundreds_of_agents(settings, monkeypatch):
     from apps.complaints import demo as complaints_demo
+    from apps.metrics import demo as metrics_demo
     from apps.scorecards import demo as qa_demo
     from apps.tqm import demo as tqm_demo
 
     settings.DEBUG = True
-    # The volumes of --scale large (half a million calls, 100k tickets) are for benchmarks, not this test.
+    # The volumes of --scale large (half a million calls, 100k tickets, 55k daily figures) are for
+    # benchmarks, not this test.
     monkeypatch.setitem(qa_demo.VOLUMES, "large", qa_demo.VOLUMES["small"])
     monkeypatch.setitem(complaints_demo.VOLUMES, "large", complaints_demo.VOLUMES["small"])
     monkeypatch.setitem(tqm_demo.VOLUMES, "large", tqm_demo.VOLUMES["small"])
-    _seed(scale="large")
+    monkeypatch.setitem(metrics_demo.VOLUMES, "large", metrics_demo.Volume(months=3, agents=20))
+    output = _seed(scale="large")
     assert User.objects.with_role("agent").count() == 400 + 1  # 25 teams × 16, plus the demo agent
+    assert " daily figures for 20 of 401 agents " in output
