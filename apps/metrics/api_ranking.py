@@ -19,12 +19,13 @@ from qa_center.errors import PermissionDenied, ValidationFailed
 from . import access, ranking, ranking_selectors, ranking_services
 
 
-def _decimal(value: Decimal | None) -> str | None:
-    return None if value is None else f"{value:.2f}"
+def _decimal(value: Decimal | None) -> float | None:
+    """A JSON number with 2 decimals, as the KPI API gives its figures."""
+    return None if value is None else float(value.quantize(Decimal("0.01")))
 
 
 def _raw(values: dict) -> dict:
-    """The four components as shown: volume a whole number, the others 2-decimal strings."""
+    """The four components as shown: volume a whole number, the others numbers with 2 decimals."""
     return {
         ranking.VOLUME: values[ranking.VOLUME],
         ranking.QUALITY: _decimal(values[ranking.QUALITY]),

@@ -101,37 +101,37 @@ def test_the_ranking_matches_the_hand_computed_composites(api_as, march_team):
         {
             "rank": 1,
             "agent": {"id": march_team["bob"].pk, "name": "Bob"},
-            "composite": "60.00",
+            "composite": 60.0,
             "volume": 150,
-            "quality": "89.47",
-            "attendance": "100.00",
-            "ability": "90.00",
+            "quality": 89.47,
+            "attendance": 100.0,
+            "ability": 90.0,
             "normalised": {
-                "volume": "100.00",
-                "quality": "0.00",
-                "attendance": "100.00",
-                "ability": "100.00",
+                "volume": 100.0,
+                "quality": 0.0,
+                "attendance": 100.0,
+                "ability": 100.0,
             },
         },
         {
             "rank": 2,
             "agent": {"id": march_team["ann"].pk, "name": "Ann"},
-            "composite": "42.52",
+            "composite": 42.52,
             "volume": 100,
-            "quality": "94.74",
-            "attendance": "95.00",
-            "ability": "80.00",
-            "normalised": {"volume": "50.00", "quality": "50.05", "attendance": "0.00", "ability": "50.00"},
+            "quality": 94.74,
+            "attendance": 95.0,
+            "ability": 80.0,
+            "normalised": {"volume": 50.0, "quality": 50.05, "attendance": 0.0, "ability": 50.0},
         },
         {
             "rank": 3,
             "agent": {"id": march_team["cid"].pk, "name": "Cid"},
-            "composite": "40.00",
+            "composite": 40.0,
             "volume": 50,
-            "quality": "100.00",
-            "attendance": "95.00",
-            "ability": "70.00",
-            "normalised": {"volume": "0.00", "quality": "100.00", "attendance": "0.00", "ability": "0.00"},
+            "quality": 100.0,
+            "attendance": 95.0,
+            "ability": 70.0,
+            "normalised": {"volume": 0.0, "quality": 100.0, "attendance": 0.0, "ability": 0.0},
         },
     ]
 
@@ -210,9 +210,9 @@ def test_the_weights_in_force_are_used(api_as, march_team, personas):
     body = client.get(URL, {"month": "2024-03"}).json()
     assert body["weights"] == {"volume": 100, "quality": 0, "attendance": 0, "ability": 0}
     assert [(row["agent"]["name"], row["composite"]) for row in body["teams"][0]["ranked"]] == [
-        ("Bob", "100.00"),
-        ("Ann", "50.00"),
-        ("Cid", "0.00"),
+        ("Bob", 100.0),
+        ("Ann", 50.0),
+        ("Cid", 0.0),
     ]
 
 
@@ -250,9 +250,9 @@ def test_a_team_lead_sees_the_teams_they_lead(api_as, personas, team, two_teams)
     assert [t["team"]["name"] for t in body["teams"]] == ["Team Aurora"]
     # Only the answered calls differ (200, 150, 100): composites 100, 85, 70.
     assert [(row["agent"]["id"], row["rank"], row["composite"]) for row in body["teams"][0]["ranked"]] == [
-        (two_teams["ann"].pk, 1, "100.00"),
-        (two_teams["bob"].pk, 2, "85.00"),
-        (personas[Role.AGENT].pk, 3, "70.00"),
+        (two_teams["ann"].pk, 1, 100.0),
+        (two_teams["bob"].pk, 2, 85.0),
+        (personas[Role.AGENT].pk, 3, 70.0),
     ]
 
 
@@ -344,7 +344,7 @@ def test_a_manager_posts_one_ability_score(api_as, personas):
         "id": AbilityScore.objects.get().pk,
         "agent": {"id": agent.pk, "name": agent.name},
         "month": "2024-03",
-        "score": "86.50",
+        "score": 86.5,
     }
 
 
