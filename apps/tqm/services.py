@@ -11,6 +11,7 @@ import io
 from collections.abc import Iterable, Sequence
 from datetime import date
 from decimal import Decimal
+from functools import partial
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -19,7 +20,7 @@ from django.utils.translation import gettext as _
 from apps.accounts.models import User
 from qa_center.errors import Conflict, PermissionDenied, ValidationFailed
 
-from . import access, analysis, gates, sources
+from . import access, analysis, gates, signals, sources
 from .models import (
     Cause,
     Countermeasure,
@@ -96,8 +97,12 @@ def _record(project: Project, by: User, kind: str, *, from_step=None, to_step=No
 
 
 def _touch(project: Project) -> None:
-    """Mark the project changed (its charts and report depend on every artefact)."""
+    """Mark the project changed (its charts and report depend on every artefact).
+
+    Once the change has committed, listeners (the reports app) redraw the project's stored charts.
+    """
     Project.objects.filter(pk=project.pk).update(updated_at=timezone.now())
+    transaction.on_commit(partial(signals.project_changed.send, sender=Project, project_id=project.pk))
 
 
 def _rating_errors(**ratings: int) -> dict[str, list[str]]:

@@ -12,6 +12,7 @@ import zoneinfo
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
 from .broker import celery_transport
@@ -60,6 +61,7 @@ INSTALLED_APPS = [
     "apps.complaints",
     "apps.tqm",
     "apps.metrics",
+    "apps.reports",
 ]
 
 MIDDLEWARE = [
@@ -268,7 +270,35 @@ CELERY_BEAT_SCHEDULE = {
         "task": "accounts.clear_expired_sessions",
         "schedule": 60 * 60 * 24,
     },
+    # Charts (apps/reports): each entry queues every chart of the kinds on that schedule.
+    # Complaints move by the hour; QA and KPI figures arrive daily; the ranking closes monthly.
+    "reports-hourly": {
+        "task": "reports.generate_schedule",
+        "schedule": crontab(minute=5),
+        "args": ["hourly"],
+    },
+    "reports-nightly": {
+        "task": "reports.generate_schedule",
+        "schedule": crontab(hour=2, minute=15),
+        "args": ["nightly"],
+    },
+    "reports-weekly": {
+        "task": "reports.generate_schedule",
+        "schedule": crontab(hour=3, minute=0, day_of_week="mon"),
+        "args": ["weekly"],
+    },
+    "reports-monthly": {
+        "task": "reports.generate_schedule",
+        "schedule": crontab(hour=3, minute=30, day_of_month="1"),
+        "args": ["monthly"],
+    },
 }
+
+# --- Reports -----------------------------------------------------------------
+# A TQM project's stored charts are redrawn this many seconds after a change (changes in between
+# ride along); 0 queues at once. Off in the test settings, where tests switch it on.
+REPORTS_REDRAW_ON_CHANGE = env_bool("REPORTS_REDRAW_ON_CHANGE", True)
+REPORTS_REDRAW_DELAY_SECONDS = env_int("REPORTS_REDRAW_DELAY_SECONDS", 5, minimum=0)
 
 # --- Quality assurance -----------------------------------------------------
 # Days an agent has to dispute a submitted evaluation.

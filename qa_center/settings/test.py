@@ -16,3 +16,6 @@ SECURE_SSL_REDIRECT = False
 LOGGING["root"]["level"] = "WARNING"  # noqa: F405
 # Tests serve static files through the finders; nothing is collected.
 STATIC_ROOT = None
+# A TQM write would queue chart tasks on every test that changes a project; tests that check the
+# redrawing switch it on.
+REPORTS_REDRAW_ON_CHANGE = False

@@ -1,0 +1,5 @@
+"""Chart kinds of this family (being written)."""
+
+from .base import ChartKind
+
+KINDS: list[ChartKind] = []
