@@ -31,6 +31,8 @@ $(VENV)/.dev: $(VENV)/.runtime requirements-dev.txt
 run: $(VENV)/.runtime
 	DEBUG=$${DEBUG:-1} $(BIN)/python manage.py migrate --no-input
 	DEBUG=$${DEBUG:-1} $(BIN)/python manage.py seed_demo --scale $(SCALE) --seed $(SEED)
+	@# Queue every chart: the worker draws them as soon as it starts, so the dashboards fill in.
+	DEBUG=$${DEBUG:-1} $(BIN)/python manage.py draw_charts --queue
 	@echo "Starting web, Celery worker and beat on http://127.0.0.1:8000 (Ctrl-C stops all three)."
 	DEBUG=$${DEBUG:-1} PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho start -f Procfile
 

@@ -19,7 +19,7 @@ from qa_center.errors import PermissionDenied, ValidationFailed
 from . import access, files, kinds, scopes
 from .kinds import ChartKind, NothingToDraw
 from .models import ChartImage, ChartSnapshot, ChartTask, TaskState
-from .periods import Period
+from .periods import CURRENT, Period
 from .scopes import Scope
 
 logger = logging.getLogger(__name__)
@@ -55,7 +55,14 @@ def generate(kind: ChartKind, scope: Scope, period: Period | None = None) -> Cha
         raise NothingToDraw(f"{scope.key} does not exist")
     period = period or kind.current_period(timezone.localdate())
     started = time.perf_counter()
-    data = kind.collect(scope, period)
+    try:
+        data = kind.collect(scope, period)
+    except NothingToDraw:
+        if period.key == CURRENT:
+            # "As the data is now" with nothing left to draw (the project's last Pareto was
+            # deleted): the old chart would show data that no longer exists.
+            discard(kind.name, scope.key, period.key)
+        raise
     images = _render(kind, data)
 
     folder = files.relative_path(kind.name, scope.key, period.key, "x", "x").rsplit("/", 1)[0]
@@ -84,6 +91,15 @@ def generate(kind: ChartKind, scope: Scope, period: Period | None = None) -> Cha
     except IntegrityError:
         # Another worker stored the same chart between our read and our insert: ours replaces it.
         return _store(kind.name, scope.key, period.key, fields, paths)
+
+
+def discard(kind: str, scope: str, period: str) -> None:
+    """Delete a snapshot and its images."""
+    with transaction.atomic():
+        ChartSnapshot.objects.filter(kind=kind, scope=scope, period=period).delete()
+    folder = files.absolute(files.relative_path(kind, scope, period, "x", "x")).parent
+    for path in folder.glob("*") if folder.is_dir() else ():
+        path.unlink(missing_ok=True)
 
 
 @transaction.atomic

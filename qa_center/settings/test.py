@@ -1,9 +1,13 @@
 """Settings for the test suite: the environment's, made fast and deterministic."""
 
 import os
+from pathlib import Path
 
 # Tests run as a developer's machine would, whatever the shell exports.
 os.environ.setdefault("DEBUG", "1")
+# Tasks the tests send (filesystem broker), their media and results stay out of the var/ folder of a
+# developer's `make run`, whose worker would otherwise pick those messages up.
+os.environ.setdefault("QA_CENTER_VAR_DIR", str(Path(__file__).resolve().parents[2] / "var" / "test"))
 
 from .base import *  # noqa: E402,F403
 
