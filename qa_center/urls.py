@@ -15,6 +15,7 @@ urlpatterns = [
     path("complaints/", include("apps.complaints.urls")),
     path("tqm/", include("apps.tqm.urls")),
     path("metrics/", include("apps.metrics.urls")),
+    path("reports/", include("apps.reports.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("healthz", health.healthz, name="healthz"),
     path("admin/", admin.site.urls),

@@ -76,6 +76,8 @@ NAV_ITEMS: tuple[NavItem, ...] = (
         "metrics:kpi_overview",
         (Role.AGENT, Role.QA_MANAGER, Role.DUTY_MANAGER, Role.ADMIN),
     ),
+    # Every role has a dashboard of charts (reports.dashboards says which); /reports/ opens the first.
+    NavItem("reports", _("Dashboards"), "reports:index", tuple(Role.values)),
     NavItem(
         "directory",
         _("Teams & departments"),

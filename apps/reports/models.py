@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from . import scopes
@@ -112,3 +113,8 @@ class ChartTask(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.scope} ({self.state})"
+
+    @property
+    def error_message(self) -> str:
+        """The error in the reader's language (stored as its English message id; see tasks.py)."""
+        return gettext(self.error) if self.error else ""

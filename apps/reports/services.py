@@ -147,7 +147,7 @@ def parse_request(kind_name: str, scope_text: str | None) -> tuple[ChartKind, Sc
             elif not scopes.exists(scope):
                 errors["scope"] = [_("There is no %(scope)s.") % {"scope": scope.key}]
     if errors:
-        raise ValidationFailed(_("The chart cannot be regenerated."), errors)
+        raise ValidationFailed(_("The chart cannot be regenerated."), fields=errors)
     return kind, scope
 
 

@@ -13,6 +13,7 @@ import logging
 from celery import shared_task
 from django.db import OperationalError
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from . import kinds, services
 from .kinds import NothingToDraw
@@ -21,6 +22,9 @@ from .models import TaskState
 from .scopes import PROJECT, Scope
 
 logger = logging.getLogger(__name__)
+
+# Stored untranslated on the request; ChartTask.error_message translates it for the reader.
+NOTHING_TO_DRAW = gettext_noop("there are no figures to draw for this scope and period yet.")
 
 
 @shared_task(
@@ -42,7 +46,9 @@ def generate_chart(self, kind_name: str, scope_key: str, period_key: str | None 
         period = kind.parse_period(period_key) if period_key else None
         snapshot = services.generate(kind, scope, period)
     except NothingToDraw as reason:
-        services.mark_task(task_id, TaskState.FAILURE, error=str(reason))
+        # People read the general message in their own language; the detail is for logs and results.
+        services.mark_task(task_id, TaskState.FAILURE, error=NOTHING_TO_DRAW)
+        logger.info("Nothing to draw for %s %s: %s", kind_name, scope_key, reason)
         return {"snapshot": None, "reason": str(reason)}
     except OperationalError:
         raise  # retried; the request stays "started"

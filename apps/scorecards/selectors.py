@@ -205,12 +205,16 @@ def agent_summary(user) -> dict:
     )
 
 
-def failed_criteria_counts(start: date, end: date) -> list[tuple[str, int]]:
+def failed_criteria_counts(start: date, end: date, *, scorecard: int | None = None) -> list[tuple[str, int]]:
     """How often each criterion was failed (scored below its maximum, N/A aside) in evaluations
     submitted in [start, end], most first: a TQM count source. Criteria with the same text in
-    several scorecard versions count together, as a reader of the Pareto would expect."""
+    several scorecard versions count together, as a reader of the Pareto would expect.
+    ``scorecard`` (an id) keeps the evaluations of that scorecard's versions only (the reports' Pareto)."""
+    answers = Answer.objects.all()
+    if scorecard is not None:
+        answers = answers.filter(evaluation__scorecard_version__scorecard_id=scorecard)
     rows = (
-        Answer.objects.filter(
+        answers.filter(
             evaluation__status__in=[s for s in EvaluationStatus.values if s != EvaluationStatus.DRAFT],
             evaluation__calibration__isnull=True,
             evaluation__submitted_at__date__gte=start,

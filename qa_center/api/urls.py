@@ -11,4 +11,5 @@ urlpatterns = [
     path("", include("apps.complaints.api_urls")),
     path("", include("apps.tqm.api_urls")),
     path("", include("apps.metrics.api_urls")),
+    path("", include("apps.reports.api_urls")),
 ]

@@ -240,6 +240,7 @@ SPECTACULAR_SETTINGS = {
         "TqmStepEnum": "apps.tqm.steps.Step",
         "TqmEventKindEnum": "apps.tqm.steps.EventKind",
         "TqmStatusChangeEnum": "apps.tqm.serializers.STATUS_CHANGE_CHOICES",
+        "ReportTaskStateEnum": "apps.reports.models.TaskState",
     },
 }
 

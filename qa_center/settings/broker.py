@@ -9,11 +9,28 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from .env import env_int
+
+# Celery's own default. With acks_late, Redis hands a task that was delivered but never acknowledged
+# (its worker was killed) to another worker only once this many seconds have passed since delivery; a
+# task still running after that long is delivered a second time, so keep it above the longest task and
+# countdown.
+DEFAULT_VISIBILITY_TIMEOUT = 60 * 60
+
+
+def redis_visibility_timeout() -> int:
+    """Seconds before Redis redelivers an unacknowledged task: $CELERY_VISIBILITY_TIMEOUT or 1 hour."""
+    return env_int("CELERY_VISIBILITY_TIMEOUT", DEFAULT_VISIBILITY_TIMEOUT, minimum=1)
+
 
 def celery_transport(*, redis_url: str | None, data_dir: Path) -> dict:
     """Broker URL, result backend and transport options for Celery."""
     if redis_url:
-        return {"broker_url": redis_url, "result_backend": redis_url, "broker_transport_options": {}}
+        return {
+            "broker_url": redis_url,
+            "result_backend": redis_url,
+            "broker_transport_options": {"visibility_timeout": redis_visibility_timeout()},
+        }
     queue = str(data_dir / "queue")
     return {
         # kombu's filesystem transport: one folder for both directions, since

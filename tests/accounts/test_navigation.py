@@ -8,8 +8,17 @@ from django.contrib.auth.models import Group
 from apps.accounts.roles import Role
 
 NAV_BY_ROLE = {
-    Role.AGENT: ["home", "evaluations", "coaching", "complaint_queue", "tickets", "metrics"],
-    Role.QA_EVALUATOR: ["home", "queue", "evaluations", "calls", "calibrations", "coaching", "directory"],
+    Role.AGENT: ["home", "evaluations", "coaching", "complaint_queue", "tickets", "metrics", "reports"],
+    Role.QA_EVALUATOR: [
+        "home",
+        "queue",
+        "evaluations",
+        "calls",
+        "calibrations",
+        "coaching",
+        "reports",
+        "directory",
+    ],
     Role.QA_MANAGER: [
         "home",
         "evaluations",
@@ -22,13 +31,14 @@ NAV_BY_ROLE = {
         "projects",
         "calculators",
         "metrics",
+        "reports",
         "directory",
     ],
-    Role.EXPERT: ["home", "complaint_queue", "tickets", "directory"],
-    Role.DUTY_MANAGER: ["home", "complaint_queue", "tickets", "projects", "metrics", "directory"],
-    Role.DEPARTMENT_STAFF: ["home", "complaint_queue", "tickets"],
-    Role.IMPROVEMENT_MEMBER: ["home", "projects", "calculators"],
-    Role.ADMIN: ["home", "projects", "metrics", "directory", "api", "admin"],
+    Role.EXPERT: ["home", "complaint_queue", "tickets", "reports", "directory"],
+    Role.DUTY_MANAGER: ["home", "complaint_queue", "tickets", "projects", "metrics", "reports", "directory"],
+    Role.DEPARTMENT_STAFF: ["home", "complaint_queue", "tickets", "reports"],
+    Role.IMPROVEMENT_MEMBER: ["home", "projects", "calculators", "reports"],
+    Role.ADMIN: ["home", "projects", "metrics", "reports", "directory", "api", "admin"],
 }
 
 SECTIONS_BY_ROLE = {
@@ -66,7 +76,8 @@ def test_every_nav_entry_opens_for_its_role(client, personas, role):
     client.force_login(personas[role])
     body = client.get("/").content.decode()
     for url in re.findall(r'<a href="([^"]+)" data-nav=', body):
-        assert client.get(url).status_code == 200, url
+        # /reports/ leads on to the reader's first dashboard.
+        assert client.get(url, follow=True).status_code == 200, url
 
 
 @pytest.mark.django_db
@@ -75,7 +86,7 @@ def test_user_with_two_roles_sees_both_menus(client, personas):
     user.groups.add(Group.objects.get(name=Role.EXPERT))
     client.force_login(user)
     body = client.get("/").content.decode()
-    assert _nav_keys(body) == ["home", "complaint_queue", "tickets", "directory"]
+    assert _nav_keys(body) == ["home", "complaint_queue", "tickets", "reports", "directory"]
     assert _section_keys(body) == ["my_tickets", "department_tickets"]
 
 

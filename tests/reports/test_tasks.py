@@ -5,6 +5,7 @@ from datetime import UTC, datetime
 
 import pytest
 from celery.signals import before_task_publish
+from django.utils import translation
 
 from apps.accounts.roles import Role
 from apps.complaints.models import Ticket
@@ -81,7 +82,9 @@ def test_a_chart_with_nothing_to_draw_fails_the_request_with_the_reason(db):
     result = tasks.generate_chart.apply(args=["complaint_pareto", "global"], task_id="t-2").get()
     assert result == {"snapshot": None, "reason": "no counts in this period"}
     request = ChartTask.objects.get(task_id="t-2")
-    assert (request.state, request.error) == (TaskState.FAILURE, "no counts in this period")
+    assert (request.state, request.error) == (TaskState.FAILURE, tasks.NOTHING_TO_DRAW)
+    with translation.override("zh-hans"):
+        assert request.error_message not in ("", tasks.NOTHING_TO_DRAW)
     assert not ChartSnapshot.objects.exists()
 
 

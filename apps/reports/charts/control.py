@@ -15,6 +15,8 @@ from .style import ANNOTATION_SIZE, PALETTE, house_style
 
 # End-of-line labels ("UCL = 0.12") closer than this fraction of the axis height are pushed apart.
 _MIN_LABEL_GAP = 0.065
+# The 10-inch figure less the y axis on the left and the "UCL = 0.1234" labels on the right.
+_LABELLED_AXES_WIDTH_PT = 10.0 * 72 - 170
 
 
 class ControlPointLike(Protocol):
@@ -83,11 +85,13 @@ def p_chart_figure(
     lcl_label: str = "LCL",
     center_label: str = "CL",
     out_of_control_label: str | None = None,
+    x_labels: Sequence[str] | None = None,
 ) -> Figure:
     """p-chart: proportions with markers, stepped UCL/LCL per sample, centre line, flagged points in red.
 
     The last sample's limits and the centre line are written at the right edge ("UCL = 0.1234", 4 decimals).
-    ``out_of_control_label``, when given, adds a legend entry for the red markers.
+    ``out_of_control_label``, when given, adds a legend entry for the red markers. ``x_labels``, one per
+    point, name the samples on the x axis (e.g. week keys) instead of their numbers.
     """
     points = list(points)
     center = float(center_line)
@@ -111,6 +115,10 @@ def p_chart_figure(
         if points:
             edges = _edges(positions)
             ax.set_xlim(edges[0], edges[-1])
+            if x_labels is not None:
+                from .trend import set_category_ticks  # trend.py imports this module
+
+                set_category_ticks(ax, x_labels, positions=positions, axes_width_pt=_LABELLED_AXES_WIDTH_PT)
             style = {"color": PALETTE.limit, "linestyle": "--", "linewidth": 1.2, "baseline": None}
             ax.stairs(ucls, edges, **style)
             ax.stairs(lcls, edges, **style)
