@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import time
 import uuid
-from datetime import timedelta
+from datetime import date, timedelta
 from functools import partial
 
 from django.conf import settings
@@ -185,6 +185,26 @@ def request_regeneration(user, kind_name: str, scope_text: str | None) -> ChartT
         )
         transaction.on_commit(partial(_enqueue, request.pk))
     return request
+
+
+def is_stale(kind: ChartKind, snapshot: ChartSnapshot | None, today: date) -> bool:
+    """Whether a chart drawn on view must be drawn again: never drawn, of an older period, or not today."""
+    if snapshot is None:
+        return True
+    if snapshot.period != kind.current_period(today).key:
+        return True
+    return timezone.localdate(snapshot.generated_at) < today
+
+
+def draw_on_view(user, kind: ChartKind, scope: Scope, snapshot: ChartSnapshot | None) -> ChartTask | None:
+    """Queue the drawing of a chart the schedule leaves to its first viewer of the day (agents' own
+    charts), when it is stale; returns the request to follow, or None when the chart is current."""
+    if scope.type not in kind.on_view_scope_types or not is_stale(kind, snapshot, timezone.localdate()):
+        return None
+    try:
+        return request_regeneration(user, kind.name, scope.key)
+    except (ValidationFailed, PermissionDenied):
+        return None
 
 
 def _enqueue(request_pk: int) -> None:

@@ -41,12 +41,14 @@ def chart_worker(tmp_path, settings):
     with worker_process(
         var_dir=settings.VAR_DIR, extra_env=extra_env, log_path=tmp_path / "worker.log"
     ) as worker:
-        routes = celery_app.conf.task_routes
-        celery_app.conf.task_routes = {"reports.generate_chart": {"queue": worker.queue}}
+        # The live server sends to the worker's own queue. (The default queue is read at each send;
+        # task_routes would be cached by the first send of the session.)
+        default_queue = celery_app.conf.task_default_queue
+        celery_app.conf.task_default_queue = worker.queue
         try:
             yield worker
         finally:
-            celery_app.conf.task_routes = routes
+            celery_app.conf.task_default_queue = default_queue
 
 
 @pytest.mark.django_db(transaction=True)

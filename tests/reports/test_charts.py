@@ -495,3 +495,37 @@ def test_same_input_gives_identical_svg(build):
 def test_same_input_gives_identical_pdf():
     build = lambda: pareto_figure(pareto_rows(EN_COUNTS), title="t", count_label="c", cumulative_label="p")  # noqa: E731
     assert to_pdf(build()) == to_pdf(build())
+
+
+def test_pareto_slants_labels_rather_than_cutting_a_word_in_two():
+    from apps.reports.charts.pareto import pareto_figure
+
+    @dataclass(frozen=True)
+    class Row:
+        label: str
+        count: int
+        cumulative_percent: float
+        vital_few: bool
+        is_other: bool = False
+
+    labels = [f"Wrong information {i}" for i in range(9)]
+    rows = [Row(label, 10 - i, 10.0 * (i + 1), i < 3) for i, label in enumerate(labels)]
+    svg = to_svg(pareto_figure(rows, title="T", count_label="n", cumulative_label="%"))
+    texts = re.findall(r"<!-- (.*?) -->", svg, re.S)
+    assert not any(text.startswith("informati") and text != "information" for text in texts)
+    assert any("information" in text for text in texts)
+
+
+def test_longest_word_width_counts_latin_words_and_single_cjk_characters():
+    from apps.reports.charts.wrapping import longest_word_width
+
+    assert longest_word_width("Wrong information given") == len("information")
+    assert longest_word_width("账单错误") == 2
+    assert longest_word_width("") == 0
+
+
+def test_balanced_lines_never_cut_a_word_to_save_width():
+    from apps.reports.charts.wrapping import balanced_lines
+
+    assert balanced_lines("Wrong information 0", 11) == ["Wrong", "information", "0"]
+    assert balanced_lines("计费错误重复扣款", 8) == ["计费错误", "重复扣款"]

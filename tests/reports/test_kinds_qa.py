@@ -262,15 +262,14 @@ def test_trend_has_nothing_to_draw_without_evaluations_in_the_window(trend):
         QA_SCORE_TREND.collect(Scope("team", 999999), period(QA_SCORE_TREND))
 
 
-def test_trend_scopes_are_everyone_teams_with_members_and_recently_evaluated_agents(trend):
+def test_trend_scheduled_scopes_are_everyone_and_teams_with_members(trend):
+    # Agents' own trends are drawn when they open them (services.draw_on_view), not every night.
     assert QA_SCORE_TREND.scopes() == [
         GLOBAL_SCOPE,
         Scope("team", trend["alpha"].pk),
         Scope("team", trend["beta"].pk),
-        Scope("agent", trend["ann"].pk),
-        Scope("agent", trend["bo"].pk),
-        Scope("agent", trend["cy"].pk),
     ]
+    assert QA_SCORE_TREND.on_view_scope_types == ("agent",)
 
 
 @pytest.mark.parametrize(("scope_type", "queries"), [("global", 2), ("team", 3), ("agent", 3)])

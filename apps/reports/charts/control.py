@@ -10,11 +10,12 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
+from .labels import write_edge_labels
 from .render import figure
-from .style import ANNOTATION_SIZE, PALETTE, house_style
+from .style import PALETTE, house_style
 
 # End-of-line labels ("UCL = 0.12") closer than this fraction of the axis height are pushed apart.
-_MIN_LABEL_GAP = 0.065
+MIN_LABEL_GAP = 0.065
 # The 10-inch figure less the y axis on the left and the "UCL = 0.1234" labels on the right.
 _LABELLED_AXES_WIDTH_PT = 10.0 * 72 - 170
 
@@ -39,39 +40,9 @@ def _edges(positions: list[float]) -> list[float]:
     ]
 
 
-def _spread(fractions: list[float], gap: float) -> list[float]:
-    """Move sorted label positions apart by at least ``gap``, keeping them inside [0, 1]."""
-    order = sorted(range(len(fractions)), key=lambda i: fractions[i])
-    placed = [fractions[i] for i in order]
-    for k in range(1, len(placed)):
-        placed[k] = max(placed[k], placed[k - 1] + gap)
-    overflow = placed[-1] - 1 if placed else 0
-    if overflow > 0:
-        placed = [max(value - overflow, 0) for value in placed]
-        for k in range(1, len(placed)):
-            placed[k] = max(placed[k], placed[k - 1] + gap)
-    result = [0.0] * len(fractions)
-    for position, i in enumerate(order):
-        result[i] = placed[position]
-    return result
-
-
 def _label_limits(ax: Axes, labelled: list[tuple[str, float, str]]) -> None:
     bottom, top = ax.get_ylim()
-    fractions = _spread([(value - bottom) / (top - bottom) for _, value, _ in labelled], _MIN_LABEL_GAP)
-    for (text, _value, colour), fraction in zip(labelled, fractions, strict=True):
-        ax.annotate(
-            text,
-            xy=(1, fraction),
-            xycoords="axes fraction",
-            xytext=(5, 0),
-            textcoords="offset points",
-            va="center",
-            ha="left",
-            color=colour,
-            fontsize=ANNOTATION_SIZE,
-            annotation_clip=False,
-        )
+    write_edge_labels(ax, labelled, gap=MIN_LABEL_GAP, low=bottom, high=top)
 
 
 def p_chart_figure(

@@ -18,7 +18,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 from matplotlib.ticker import FixedLocator, MaxNLocator
 
-from .control import _spread
+from .labels import write_edge_labels
 from .render import figure
 from .style import ANNOTATION_SIZE, PALETTE, house_style
 from .wrapping import display_width
@@ -186,20 +186,7 @@ def _draw_panel(ax: Axes, panel: KpiPanel, positions: list[int], target_label: s
         colour = PALETTE.alert if panel.misses(last) else PALETTE.primary
         labelled.append((panel.value_format.format(last), last, colour))
     if labelled:
-        fractions = _spread([(value - low) / (high - low) for _text, value, _colour in labelled], _LABEL_GAP)
-        for (text, _value, colour), fraction in zip(labelled, fractions, strict=True):
-            ax.annotate(
-                text,
-                xy=(1, fraction),
-                xycoords="axes fraction",
-                xytext=(5, 0),
-                textcoords="offset points",
-                va="center",
-                ha="left",
-                fontsize=ANNOTATION_SIZE,
-                color=colour,
-                annotation_clip=False,
-            )
+        write_edge_labels(ax, labelled, gap=_LABEL_GAP, low=low, high=high)
 
 
 def kpi_panels_figure(

@@ -13,7 +13,7 @@ from matplotlib.ticker import MaxNLocator, PercentFormatter
 
 from .render import figure
 from .style import ANNOTATION_SIZE, PALETTE, TICK_SIZE, house_style
-from .wrapping import wrap_label
+from .wrapping import longest_word_width, wrap_label
 
 HEADROOM = 1.15  # the count axis ends 15 % above the tallest bar, leaving room for its value label
 PERCENT_TICKS = (0, 20, 40, 60, 80, 100)
@@ -51,7 +51,9 @@ def _bar_colour(row: ParetoRowLike) -> str:
 def _set_category_labels(ax: Axes, labels: list[str], axes_width_pt: float) -> None:
     slot_units = int(axes_width_pt / max(len(labels), 1) / _POINTS_PER_UNIT) - 1
     ax.set_xticks(range(len(labels)))
-    if slot_units >= _MIN_UPRIGHT_UNITS:
+    # Upright only when every word fits its slot: "informati / on" is harder to read than a slant.
+    longest_word = max((longest_word_width(label) for label in labels), default=0)
+    if slot_units >= max(_MIN_UPRIGHT_UNITS, longest_word):
         ax.set_xticklabels([wrap_label(label, slot_units) for label in labels])
     else:
         ax.set_xticklabels(

@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from .control import _MIN_LABEL_GAP, _spread
+from .control import MIN_LABEL_GAP
+from .labels import spread
 from .render import figure
 from .style import ANNOTATION_SIZE, PALETTE, TICK_SIZE, house_style
 from .wrapping import display_width
@@ -99,7 +100,7 @@ def _label_last_values(ax: Axes, labelled: list[tuple[int, float, str, str]]) ->
     for position, value, text, colour in labelled:
         by_position[position].append((value, text, colour))
     for position, group in by_position.items():
-        fractions = _spread([(value - bottom) / (top - bottom) for value, _, _ in group], _MIN_LABEL_GAP)
+        fractions = spread([(value - bottom) / (top - bottom) for value, _, _ in group], MIN_LABEL_GAP)
         for (_value, text, colour), fraction in zip(group, fractions, strict=True):
             ax.annotate(
                 text,

@@ -33,6 +33,11 @@ def _tokens(text: str) -> list[str]:
     return tokens
 
 
+def longest_word_width(text: str) -> int:
+    """The width of the widest unbreakable piece: a Latin word (CJK text can break at any character)."""
+    return max((display_width(token) for token in _tokens(str(text)) if not token.isspace()), default=0)
+
+
 def wrap_lines(text: str, width: int) -> list[str]:
     """Greedy wrap into lines of at most ``width`` units; words longer than a line are split."""
     text, width = str(text), max(width, 2)  # str(): callers may pass lazy translations
@@ -67,7 +72,8 @@ def wrap_lines(text: str, width: int) -> list[str]:
 def balanced_lines(text: str, width: int) -> list[str]:
     """As wrap_lines, but as narrow as possible for the same number of lines (no one-character orphan)."""
     lines = wrap_lines(text, width)
-    while width > 2:
+    # Never narrower than the widest word: same number of lines, but with a word cut in two.
+    while width > max(2, longest_word_width(text)):
         narrower = wrap_lines(text, width - 1)
         if len(narrower) > len(lines):
             break

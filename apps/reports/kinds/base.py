@@ -3,7 +3,8 @@
 A kind is a plain record of functions, so the task, the API, the pages and the tests drive every kind
 the same way:
 
-- ``scopes()`` lists every scope that has something to draw now (the fan-out task enqueues one task each);
+- ``scopes()`` lists every scheduled scope that has something to draw now (the fan-out task enqueues one
+  task each); scopes of ``on_view_scope_types`` are left out and drawn when first viewed each day;
 - ``collect(scope, period)`` aggregates the figures in the database and returns JSON-ready data: only
   str, int, float, bool, None, lists and dicts. Codes (states, KPI names) stay codes; names of data
   (teams, categories) stay as stored. The snapshot keeps exactly this;
@@ -61,6 +62,9 @@ class ChartKind:
     draw: Callable[[dict], Figure]
     table: Callable[[dict], Table]
     period_offset: int = 0  # -1: the last complete month (ranking)
+    # Scope types drawn when someone opens them rather than on the schedule: one chart per agent
+    # would be hundreds of charts a night that mostly nobody looks at (see services.draw_on_view).
+    on_view_scope_types: tuple[str, ...] = ()
 
     def current_period(self, today: date) -> periods.Period:
         return periods.current(self.period_unit, today, window=self.window, offset=self.period_offset)

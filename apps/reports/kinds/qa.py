@@ -125,17 +125,9 @@ def _hundredths(numerator: Decimal | int, denominator: int) -> float | None:
 
 
 def _trend_scopes() -> list[Scope]:
-    """Everyone, every team with members, every agent with a submitted evaluation in the window."""
-    start, end = _bounds(_current_period(TREND_WEEKS))
+    """Everyone and every team with members; an agent's own trend is drawn when they open it."""
     teams = Team.objects.filter(members__isnull=False).distinct().order_by("pk").values_list("pk", flat=True)
-    agents = (
-        Evaluation.objects.submitted()
-        .filter(submitted_at__gte=start, submitted_at__lt=end)
-        .values_list("agent_id", flat=True)
-        .distinct()
-        .order_by("agent_id")
-    )
-    return [GLOBAL_SCOPE, *(Scope(TEAM, pk) for pk in teams), *(Scope(AGENT, pk) for pk in agents)]
+    return [GLOBAL_SCOPE, *(Scope(TEAM, pk) for pk in teams)]
 
 
 def _main_scorecard(evaluations: QuerySet[Evaluation], period: periods.Period) -> dict | None:
@@ -257,6 +249,7 @@ QA_SCORE_TREND = ChartKind(
     family=QA,
     schedule=NIGHTLY,
     scope_types=(GLOBAL, TEAM, AGENT),
+    on_view_scope_types=(AGENT,),
     period_unit=periods.WEEK,
     window=TREND_WEEKS,
     scopes=_trend_scopes,

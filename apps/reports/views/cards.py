@@ -121,6 +121,13 @@ def build_cards(
     waiting = selectors.open_requests(user, [(card.kind_name, card.scope.key) for card in cards])
     for card in cards:
         card.request = waiting.get((card.kind_name, card.scope.key))
+        if (
+            card.request is None
+            and card.kind is not None
+            and card.scope.type in card.kind.on_view_scope_types
+        ):
+            # An agent's own chart is drawn when first opened each day, not every night.
+            card.request = services.draw_on_view(user, card.kind, card.scope, card.snapshot)
     return cards
 
 
