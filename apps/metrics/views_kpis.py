@@ -26,6 +26,9 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_safe
 
 from apps.accounts.models import Team, User
+from apps.reports.dashboards import KPI_TREND
+from apps.reports.embeds import embedded_chart
+from apps.reports.scopes import GLOBAL_SCOPE, TEAM, Scope
 from qa_center.errors import DomainError
 from qa_center.pages import add_domain_error
 
@@ -214,6 +217,8 @@ def kpi_overview(request):
         "kpis": kpis.KPIS,
         "scope_text": _scope_text(request.user),
         "may_manage": access.may_manage(request.user),
+        # The stored chart of everyone's KPI trend, for those who may see it (reports.access).
+        "kpi_chart": embedded_chart(request.user, KPI_TREND, GLOBAL_SCOPE.key),
     }
     period = form.period
     if period is not None:
@@ -263,8 +268,13 @@ def kpi_team(request, pk: int):
     team = get_object_or_404(Team.objects.select_related("lead"), pk=pk)
     if not access.may_see_team(request.user, team):
         raise Http404(_("No such team."))
+    # The team's stored KPI trend chart, for those who may see it (reports.access).
+    chart = embedded_chart(request.user, KPI_TREND, Scope(TEAM, team.pk).key)
     return _trend_page(
-        request, template="metrics/kpi_team.html", subject={"team": team}, filters={"team": team}
+        request,
+        template="metrics/kpi_team.html",
+        subject={"team": team, "kpi_chart": chart},
+        filters={"team": team},
     )
 
 

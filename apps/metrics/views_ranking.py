@@ -19,6 +19,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from apps.accounts.permissions import role_required
+from apps.reports.dashboards import MONTHLY_RANKING
+from apps.reports.embeds import embedded_charts
+from apps.reports.scopes import TEAM, Scope
 from qa_center.errors import DomainError
 from qa_center.pages import add_domain_error
 
@@ -90,6 +93,17 @@ def _weights_display(weights: ranking.Weights) -> list[tuple[str, int]]:
     return [(labels[name], getattr(weights, name)) for name in ranking.COMPONENTS]
 
 
+def _add_charts(user, tables: list[dict], month: date | None) -> None:
+    """Each team's stored ranking chart of the month shown, if drawn and the reader may see it
+    (reports.access: not an agent); one query for every team, none when there is no table."""
+    if not tables or month is None:
+        return
+    keys = {table["team"].pk: Scope(TEAM, table["team"].pk).key for table in tables}
+    charts = embedded_charts(user, MONTHLY_RANKING, keys.values(), period=f"{month:%Y-%m}")
+    for table in tables:
+        table["chart"] = charts.get(keys[table["team"].pk])
+
+
 @login_required
 def ranking_page(request):
     """The month's ranking per team, with the weights and how the figures are normalised."""
@@ -98,13 +112,15 @@ def ranking_page(request):
     result = None
     if month is not None:
         result = ranking_selectors.monthly_ranking(user=request.user, month=month)
+    tables = _rows_for_template(result) if result else []
+    _add_charts(request.user, tables, month)
     context = {
         "form": form,
         "month": month,
         "previous_month": _shift(month, -1) if month else None,
         "next_month": _shift(month, 1) if month else None,
         "result": result,
-        "tables": _rows_for_template(result) if result else [],
+        "tables": tables,
         "weights": _weights_display(result.weights if result else ranking_selectors.weights_current()),
         "can_manage": access.may_manage(request.user),
     }

@@ -7,8 +7,6 @@ is services.request_regeneration's.
 
 from __future__ import annotations
 
-import csv
-import io
 from pathlib import Path
 
 import django_filters
@@ -32,7 +30,7 @@ from rest_framework.views import APIView
 
 from qa_center.errors import NotFound, ValidationFailed
 
-from . import access, files, kinds, scopes, services
+from . import access, exports, files, kinds, scopes, services
 from .models import ChartImage, ChartSnapshot, ChartTask
 from .serializers import (
     ReportChartDetailSerializer,
@@ -195,25 +193,6 @@ def _requested_language(request) -> str:
     return current if current in codes else settings.LANGUAGE_CODE
 
 
-def _filename(snapshot: ChartSnapshot, language: str, extension: str) -> str:
-    scope = snapshot.scope.replace(":", "-")
-    return f"{snapshot.kind}-{scope}-{snapshot.period}-{language}.{extension}"
-
-
-def _csv(snapshot: ChartSnapshot, language: str) -> bytes:
-    """The chart's data as the kind tabulates it, headings in ``language``."""
-    # Visible snapshots are of registered kinds only (access.py filters by the registry's names).
-    kind = kinds.get(snapshot.kind)
-    with translation.override(language):
-        header, rows = kind.table(snapshot.data)
-        buffer = io.StringIO()
-        buffer.write("\ufeff")  # BOM: Excel opens UTF-8 (Chinese names) correctly
-        writer = csv.writer(buffer)
-        writer.writerow(header)
-        writer.writerows(rows)
-    return buffer.getvalue().encode("utf-8")
-
-
 def _image_file(snapshot: ChartSnapshot, language: str, file_format: str) -> tuple[str, Path]:
     """The language the image is drawn in and its path: the one asked for, else the default language's."""
     images = {image.language: image for image in snapshot.images.all()}
@@ -250,9 +229,12 @@ class ChartFileView(APIView):
         if not_modified is not None:
             return not_modified
 
-        filename = _filename(snapshot, language, self.file_format)
+        filename = exports.filename(snapshot, self.file_format, language)
         if path is None:
-            response = HttpResponse(_csv(snapshot, language), content_type=CONTENT_TYPES["csv"])
+            response = HttpResponse(
+                exports.csv_bytes(kinds.get(snapshot.kind), snapshot, language),
+                content_type=CONTENT_TYPES["csv"],
+            )
             response["Content-Disposition"] = f'attachment; filename="{filename}"'
         else:
             try:

@@ -20,12 +20,18 @@ def test_sign_in_switch_to_chinese_and_see_translated_navigation(page, live_serv
 
     nav = page.locator("[data-testid=main-nav]")
     nav.get_by_text("My work").wait_for()
-    assert nav.locator("a").all_inner_texts() == ["My work", "My cases", "Complaints", "Teams & departments"]
+    assert nav.locator("a").all_inner_texts() == [
+        "My work",
+        "My cases",
+        "Complaints",
+        "Dashboards",
+        "Teams & departments",
+    ]
     assert page.locator("h1").inner_text() == "Hello, 王芳"
 
     page.click("[data-testid=lang-zh-hans]")
     nav.get_by_text("我的工作").wait_for()
-    assert nav.locator("a").all_inner_texts() == ["我的工作", "我的工单", "投诉", "班组与部门"]
+    assert nav.locator("a").all_inner_texts() == ["我的工作", "我的工单", "投诉", "看板", "班组与部门"]
     assert page.locator("h1").inner_text() == "您好，王芳"
     assert page.locator("html").get_attribute("lang") == "zh-hans"
 

@@ -7,9 +7,7 @@ applies access.py's visibility, so a chart the reader may not see answers 404, a
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
@@ -20,7 +18,7 @@ from django.views.decorators.http import condition, require_safe
 
 from apps.tqm.views.charts import SVG_CSP
 
-from .. import access, files
+from .. import access, exports, files
 from ..kinds import registry
 from ..models import ChartSnapshot
 from .cards import image_for
@@ -60,24 +58,12 @@ def _last_modified(request: HttpRequest, pk: int, fmt: str):
     return snapshot.generated_at if snapshot else None
 
 
-def _filename(snapshot: ChartSnapshot, extension: str, language: str = "") -> str:
-    parts = [snapshot.kind, snapshot.scope.replace(":", "-"), snapshot.period, language]
-    return "-".join(part for part in parts if part) + f".{extension}"
-
-
 def _csv(snapshot: ChartSnapshot, language: str) -> HttpResponse:
     kind = registry().get(snapshot.kind)
     if kind is None:
         raise Http404("This kind of chart no longer exists.")
-    with translation.override(language):
-        header, rows = kind.table(snapshot.data)
-        buffer = io.StringIO()
-        writer = csv.writer(buffer)
-        writer.writerow([str(cell) for cell in header])
-        writer.writerows(rows)
-    # With a byte-order mark, Excel opens the file as UTF-8 (Chinese names stay readable).
-    response = HttpResponse("\ufeff" + buffer.getvalue(), content_type=CONTENT_TYPES["csv"])
-    response["Content-Disposition"] = f'attachment; filename="{_filename(snapshot, "csv", language)}"'
+    response = HttpResponse(exports.csv_bytes(kind, snapshot, language), content_type=CONTENT_TYPES["csv"])
+    response["Content-Disposition"] = f'attachment; filename="{exports.filename(snapshot, "csv", language)}"'
     return response
 
 
@@ -98,7 +84,7 @@ def chart_file(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
     if content is None:
         raise Http404("This chart has no image.")
     response = HttpResponse(content, content_type=CONTENT_TYPES[fmt])
-    filename = _filename(snapshot, fmt, image.language)
+    filename = exports.filename(snapshot, fmt, image.language)
     if fmt == "svg":
         response["Content-Disposition"] = f'inline; filename="{filename}"'
         response["Content-Security-Policy"] = SVG_CSP

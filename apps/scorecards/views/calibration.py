@@ -23,6 +23,9 @@ from django.views.decorators.http import require_POST
 from apps.accounts.models import User
 from apps.accounts.permissions import has_role, role_required
 from apps.accounts.roles import Role
+from apps.reports.dashboards import CALIBRATION_ALIGNMENT
+from apps.reports.embeds import embedded_chart
+from apps.reports.scopes import GLOBAL_SCOPE
 from qa_center.errors import DomainError
 from qa_center.pages import add_domain_error, flash_domain_error
 
@@ -103,6 +106,7 @@ def calibration_list(request):
     for session in [*open_sessions, *closed_page]:
         _progress(session, request.user)
         session.is_overdue = session.pk in overdue_ids
+    is_manager = _is_manager(request.user)
     return render(
         request,
         "scorecards/calibration_list.html",
@@ -110,7 +114,12 @@ def calibration_list(request):
             "open_sessions": open_sessions,
             "page_obj": closed_page,
             "query": "",
-            "is_manager": _is_manager(request.user),
+            "is_manager": is_manager,
+            # QA managers read the evaluators' alignment over time next to the closed sessions (the stored
+            # chart); evaluators keep this page as their work list and find the chart on the dashboard.
+            "alignment_chart": (
+                embedded_chart(request.user, CALIBRATION_ALIGNMENT, GLOBAL_SCOPE.key) if is_manager else None
+            ),
         },
     )
 
