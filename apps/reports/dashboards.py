@@ -267,7 +267,8 @@ def _mine_layout(user, scope: Scope | None = None) -> Layout:
     return _layout(user, GLOBAL_SCOPE, specs)
 
 
-# Order matters: /reports/ opens the first dashboard a user has.
+# Order matters: /reports/ opens the first dashboard a user has (an agent who is also on a TQM project
+# lands on their own charts).
 DASHBOARDS: tuple[Dashboard, ...] = (
     Dashboard(
         "qa",
@@ -288,6 +289,13 @@ DASHBOARDS: tuple[Dashboard, ...] = (
         _complaints_choices,
     ),
     Dashboard(
+        "mine",
+        _("My charts"),
+        _("Your QA scores week by week, next to your team's."),
+        _mine_is_for,
+        _mine_layout,
+    ),
+    Dashboard(
         "improvement",
         _("Improvement projects"),
         _("A project's Pareto analysis, fishbone diagram and before/after comparison."),
@@ -304,13 +312,6 @@ DASHBOARDS: tuple[Dashboard, ...] = (
         _management_layout,
         _("Team"),
         _management_choices,
-    ),
-    Dashboard(
-        "mine",
-        _("My charts"),
-        _("Your QA scores week by week, next to your team's."),
-        _mine_is_for,
-        _mine_layout,
     ),
 )
 BY_KEY = {dashboard.key: dashboard for dashboard in DASHBOARDS}

@@ -767,3 +767,12 @@ def test_an_unknown_chart_is_404(client, personas):
     client.force_login(personas[Role.DUTY_MANAGER])
     assert client.get("/reports/charts/999999.svg").status_code == 404
     assert client.get("/reports/charts/999999.csv").status_code == 404
+
+
+def test_an_agent_on_an_improvement_project_lands_on_their_own_charts(client, personas):
+    agent = personas[Role.AGENT]
+    new_project(members=[agent])
+    client.force_login(agent)
+    assert client.get("/reports/")["Location"] == "/reports/mine/"
+    body = client.get("/reports/mine/").content.decode()
+    assert re.findall(r'data-dashboard="([a-z]+)"', body) == ["mine", "improvement"]
