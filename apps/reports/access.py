@@ -29,7 +29,7 @@ from apps.accounts.roles import Role
 from . import kinds
 from .kinds.base import CALIBRATION, COMPLAINTS, METRICS, QA, TQM, ChartKind
 from .models import ChartSnapshot
-from .scopes import AGENT, DEPARTMENT, GLOBAL, PROJECT, SCORECARD, TEAM, Scope
+from .scopes import AGENT, DEPARTMENT, PROJECT, TEAM, Scope
 
 ALL = None  # a grant's ids: every scope of the type
 
@@ -148,6 +148,3 @@ def _non_empty(ids: Iterable) -> bool:
     if isinstance(ids, QuerySet):
         return ids.exists()
     return bool(ids)
-
-
-__all__ = ["GLOBAL", "SCORECARD", "Grant", "can_view", "grants_for", "visible_kinds", "visible_snapshots"]

@@ -18,9 +18,14 @@ ROOT = "reports"
 _TEMP_PREFIX = ".tmp-"
 
 
+def folder(kind: str, scope: str, period: str) -> str:
+    """A snapshot's folder under MEDIA_ROOT, e.g. ``reports/qa_score_trend/team-3/2026-W48``."""
+    return f"{ROOT}/{kind}/{scope.replace(':', '-')}/{period}"
+
+
 def relative_path(kind: str, scope: str, period: str, language: str, extension: str) -> str:
     """The image's name under MEDIA_ROOT, e.g. ``reports/qa_score_trend/team-3/2026-W48/zh-hans.svg``."""
-    return f"{ROOT}/{kind}/{scope.replace(':', '-')}/{period}/{language}.{extension}"
+    return f"{folder(kind, scope, period)}/{language}.{extension}"
 
 
 def absolute(relative: str) -> Path:

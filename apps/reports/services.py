@@ -65,8 +65,7 @@ def generate(kind: ChartKind, scope: Scope, period: Period | None = None) -> Cha
         raise
     images = _render(kind, data)
 
-    folder = files.relative_path(kind.name, scope.key, period.key, "x", "x").rsplit("/", 1)[0]
-    files.remove_leftovers(folder)
+    files.remove_leftovers(files.folder(kind.name, scope.key, period.key))
     paths = {}
     for language, (svg, png) in images.items():
         svg_path = files.relative_path(kind.name, scope.key, period.key, language, "svg")
@@ -97,7 +96,7 @@ def discard(kind: str, scope: str, period: str) -> None:
     """Delete a snapshot and its images."""
     with transaction.atomic():
         ChartSnapshot.objects.filter(kind=kind, scope=scope, period=period).delete()
-    folder = files.absolute(files.relative_path(kind, scope, period, "x", "x")).parent
+    folder = files.absolute(files.folder(kind, scope, period))
     for path in folder.glob("*") if folder.is_dir() else ():
         path.unlink(missing_ok=True)
 
